@@ -1,0 +1,51 @@
+# Finds superconv's dependencies.
+#
+# LibTorch, in this order:
+#   1. what the user gives: CMAKE_PREFIX_PATH or Torch_DIR (a LibTorch zip from pytorch.org, Debian's
+#      libtorch-dev, a pip install);
+#   2. a Python that has torch: SUPERCONV_PYTHON, the project's .venv, then python3 on PATH
+#      (torch.utils.cmake_prefix_path);
+#   3. otherwise an error that says how to get it (`make test` installs the CPU build into .venv).
+find_package(Torch QUIET)
+if(NOT Torch_FOUND)
+  set(_sc_pythons "")
+  if(SUPERCONV_PYTHON)
+    list(APPEND _sc_pythons "${SUPERCONV_PYTHON}")
+  endif()
+  if(EXISTS "${CMAKE_CURRENT_LIST_DIR}/../.venv/bin/python")
+    list(APPEND _sc_pythons "${CMAKE_CURRENT_LIST_DIR}/../.venv/bin/python")
+  endif()
+  find_program(_sc_python3 NAMES python3 python)
+  if(_sc_python3)
+    list(APPEND _sc_pythons "${_sc_python3}")
+  endif()
+  foreach(_py IN LISTS _sc_pythons)
+    execute_process(COMMAND "${_py}" -c "import torch, sys; sys.stdout.write(torch.utils.cmake_prefix_path)"
+      OUTPUT_VARIABLE _sc_torch_prefix RESULT_VARIABLE _sc_rc ERROR_QUIET)
+    if(_sc_rc EQUAL 0 AND EXISTS "${_sc_torch_prefix}")
+      message(STATUS "superconv: LibTorch from ${_py}: ${_sc_torch_prefix}")
+      list(APPEND CMAKE_PREFIX_PATH "${_sc_torch_prefix}")
+      break()
+    endif()
+  endforeach()
+  find_package(Torch QUIET)
+endif()
+if(NOT Torch_FOUND)
+  message(FATAL_ERROR
+    "superconv: LibTorch not found. Give it with -DCMAKE_PREFIX_PATH=/path/to/libtorch (the zip from pytorch.org, "
+    "or `python3 -c 'import torch;print(torch.utils.cmake_prefix_path)'`), or run `make test`, which installs "
+    "the CPU build of PyTorch 2.13.0 into .venv.")
+endif()
+message(STATUS "superconv: Torch ${Torch_VERSION} (${TORCH_LIBRARIES})")
+
+find_package(fmt REQUIRED)
+
+find_path(SUPERCONV_STB_INCLUDE_DIR NAMES stb_image_write.h PATH_SUFFIXES stb)
+if(NOT SUPERCONV_STB_INCLUDE_DIR)
+  message(FATAL_ERROR "superconv: stb_image_write.h not found (Debian/Ubuntu: apt-get install libstb-dev)")
+endif()
+# Headers include <stb/stb_image_write.h> when they can; make the parent of stb/ visible too.
+get_filename_component(_sc_stb_name "${SUPERCONV_STB_INCLUDE_DIR}" NAME)
+if(_sc_stb_name STREQUAL "stb")
+  get_filename_component(SUPERCONV_STB_INCLUDE_DIR "${SUPERCONV_STB_INCLUDE_DIR}" DIRECTORY)
+endif()

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: MIT
+// The whole data set resident on one device: per-epoch shuffle, batches, normalisation, no host round trip.
+#pragma once
+
+#include <superconv/random.hpp>
+
+#include <ATen/ATen.h>
+#include <c10/core/Device.h>
+#include <c10/util/Exception.h>
+#include <torch/arg.h>
+
+#include <cstdint>
+#include <functional>
+#include <utility>
+#include <vector>
+
+namespace superconv {
+namespace data {
+
+/// CIFAR-10's training-set channel means and standard deviations, in [0, 1].
+inline std::vector<double> cifar10_mean() { return {0.4914, 0.4822, 0.4465}; }
+inline std::vector<double> cifar10_std() { return {0.2470, 0.2435, 0.2616}; }
+
+/// Options for DeviceLoader. Example:
+/// `DeviceLoaderOptions(512).device(torch::kCUDA).mean(cifar10_mean()).std(cifar10_std()).seed(0)`
+struct DeviceLoaderOptions {
+  /* implicit */ DeviceLoaderOptions(std::int64_t batch_size = 512) : batch_size_(batch_size) {}
+  /// Images per batch.
+  TORCH_ARG(std::int64_t, batch_size);
+  /// Draw a new order every epoch (training); keep the stored order otherwise (evaluation).
+  TORCH_ARG(bool, shuffle) = true;
+  /// Drop the last partial batch. Off by default: 50,000 images at 512 give 98 batches, the last of 336.
+  TORCH_ARG(bool, drop_last) = false;
+  /// Seeds the shuffle and augmentation generators.
+  TORCH_ARG(std::uint64_t, seed) = 0;
+  /// Where the data lives and batches are made.
+  TORCH_ARG(c10::Device, device) = c10::Device(c10::kCPU);
+  /// Per-channel mean and std in [0, 1] units; pixels become (x / 255 - mean) / std. Empty: x / 255 only.
+  TORCH_ARG(std::vector<double>, mean);
+  TORCH_ARG(std::vector<double>, std);
+  /// Output dtype (float32, or bfloat16/float16 to halve memory traffic).
+  TORCH_ARG(c10::ScalarType, dtype) = c10::kFloat;
+  /// Output in channels_last memory format.
+  TORCH_ARG(bool, channels_last) = false;
+};
+
+/// One batch: normalised images `[B, C, H, W]`, int64 targets `[B]`, and the records' indices `[B]`.
+struct Batch {
+  at::Tensor input;
+  at::Tensor target;
+  at::Tensor index;
+};
+
+/// Holds uint8 images `[N, C, H, W]` and int64 targets `[N]` on one device, moved there once. Each epoch draws a
+/// permutation from a seeded generator on that device; `get(i)` gathers batch i, converts and normalises it, and
+/// applies the transform (any callable `at::Tensor(const at::Tensor&, at::Generator&)`, such as a
+/// `superconv::transforms::Compose`), all on the device.
+///
+/// ```
+/// DeviceLoader train(ds.images(), ds.targets(), DeviceLoaderOptions(512).device(dev).mean(m).std(s));
+/// train.set_transform(transforms::Compose(RandomCrop(), FlipLR(), Cutout()));
+/// for (int64_t e = 0; e < epochs; ++e) { train.start_epoch(); for (const auto& b : train) step(b); }
+/// ```
+class DeviceLoader {
+ public:
+  using Transform = std::function<at::Tensor(const at::Tensor&, at::Generator&)>;
+
+  DeviceLoader(const at::Tensor& images, const at::Tensor& targets, DeviceLoaderOptions options = {})
+      : options_(std::move(options)) {
+    TORCH_CHECK(images.dim() == 4, "DeviceLoader: images must be [N, C, H, W], got ", images.sizes());
+    TORCH_CHECK(images.scalar_type() == at::kByte, "DeviceLoader: images must be uint8, got ", images.scalar_type());
+    TORCH_CHECK(targets.dim() == 1 && targets.size(0) == images.size(0), "DeviceLoader: targets must be [N] with N = ",
+                images.size(0), ", got ", targets.sizes());
+    TORCH_CHECK(images.size(0) > 0, "DeviceLoader: the data set is empty");
+    TORCH_CHECK(options_.batch_size() > 0, "DeviceLoader: batch_size must be > 0, got ", options_.batch_size());
+    TORCH_CHECK(options_.mean().size() == options_.std().size(), "DeviceLoader: mean has ", options_.mean().size(),
+                " values but std has ", options_.std().size());
+    TORCH_CHECK(options_.mean().empty() || static_cast<std::int64_t>(options_.mean().size()) == images.size(1),
+                "DeviceLoader: mean/std have ", options_.mean().size(), " values, the images ", images.size(1),
+                " channels");
+    for (double s : options_.std()) TORCH_CHECK(s > 0, "DeviceLoader: std must be > 0, got ", s);
+    const auto dev = options_.device();
+    images_ = images.to(dev).contiguous();
+    targets_ = targets.to(dev, at::kLong);
+    const auto c = images.size(1);
+    auto fopt = at::TensorOptions().dtype(at::kFloat).device(dev);
+    if (options_.mean().empty()) {
+      shift_ = at::zeros({1, c, 1, 1}, fopt);
+      scale_ = at::full({1, c, 1, 1}, 1.0 / 255.0, fopt);
+    } else {
+      std::vector<float> shift, scale;
+      for (std::size_t i = 0; i < options_.mean().size(); ++i) {
+        shift.push_back(static_cast<float>(options_.mean()[i] * 255.0));
+        scale.push_back(static_cast<float>(1.0 / (options_.std()[i] * 255.0)));
+      }
+      shift_ = at::tensor(shift, fopt.device(c10::kCPU)).view({1, c, 1, 1}).to(dev);
+      scale_ = at::tensor(scale, fopt.device(c10::kCPU)).view({1, c, 1, 1}).to(dev);
+    }
+    shuffle_gen_ = make_generator(dev, options_.seed());
+    transform_gen_ = make_generator(dev, options_.seed() ^ 0x9E3779B97F4A7C15ULL);
+    permutation_ = at::arange(images_.size(0), at::TensorOptions().dtype(at::kLong).device(dev));
+  }
+
+  /// Sets the per-batch transform, applied after normalisation (so a Cutout fill of 0 is the mean colour).
+  void set_transform(Transform transform) { transform_ = std::move(transform); }
+
+  /// Starts an epoch: draws a new order when shuffling.
+  void start_epoch() {
+    if (options_.shuffle()) {
+      permutation_ = at::randperm(images_.size(0), shuffle_gen_,
+                                  at::TensorOptions().dtype(at::kLong).device(options_.device()));
+    }
+  }
+
+  /// Batches per epoch.
+  std::int64_t size() const {
+    const auto n = images_.size(0), b = options_.batch_size();
+    return options_.drop_last() ? n / b : (n + b - 1) / b;
+  }
+  /// Records held.
+  std::int64_t num_samples() const { return images_.size(0); }
+
+  /// Batch `i` of the current epoch (0 <= i < size()).
+  Batch get(std::int64_t i) {
+    TORCH_CHECK(i >= 0 && i < size(), "DeviceLoader: batch index ", i, " out of range [0, ", size(), ")");
+    const auto b = options_.batch_size();
+    const auto len = std::min(b, images_.size(0) - i * b);
+    auto index = permutation_.narrow(0, i * b, len);
+    auto x = images_.index_select(0, index).to(at::kFloat).sub_(shift_).mul_(scale_);
+    if (transform_) x = transform_(x, transform_gen_);
+    if (x.scalar_type() != options_.dtype()) x = x.to(options_.dtype());
+    if (options_.channels_last()) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+    return {x, targets_.index_select(0, index), index};
+  }
+
+  /// Iterates the batches of the current epoch.
+  class Iterator {
+   public:
+    Iterator(DeviceLoader* loader, std::int64_t i) : loader_(loader), i_(i) {}
+    Batch operator*() const { return loader_->get(i_); }
+    Iterator& operator++() {
+      ++i_;
+      return *this;
+    }
+    bool operator!=(const Iterator& other) const { return i_ != other.i_; }
+
+   private:
+    DeviceLoader* loader_;
+    std::int64_t i_;
+  };
+  Iterator begin() { return {this, 0}; }
+  Iterator end() { return {this, size()}; }
+
+  /// State for exact resumption: the current order and both generators' states.
+  struct State {
+    at::Tensor permutation;
+    at::Tensor shuffle_generator;
+    at::Tensor transform_generator;
+  };
+  State state() const {
+    return {permutation_.cpu(), shuffle_gen_.get_state(), transform_gen_.get_state()};
+  }
+  void load_state(const State& s) {
+    TORCH_CHECK(s.permutation.numel() == images_.size(0), "DeviceLoader: saved order has ", s.permutation.numel(),
+                " entries, the loader holds ", images_.size(0), " records (different data or limits?)");
+    permutation_ = s.permutation.to(options_.device(), at::kLong);
+    shuffle_gen_.set_state(s.shuffle_generator);
+    transform_gen_.set_state(s.transform_generator);
+  }
+
+  const DeviceLoaderOptions& options() const { return options_; }
+  const at::Tensor& images() const { return images_; }
+  const at::Tensor& targets() const { return targets_; }
+
+ private:
+  DeviceLoaderOptions options_;
+  at::Tensor images_, targets_, shift_, scale_, permutation_;
+  at::Generator shuffle_gen_, transform_gen_;
+  Transform transform_;
+};
+
+}  // namespace data
+}  // namespace superconv

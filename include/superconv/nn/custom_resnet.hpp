@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <superconv/nn/conv_bn_relu.hpp>
+#include <superconv/nn/residual_block.hpp>
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+#include <torch/arg.h>
+#include <torch/nn/cloneable.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/nn/pimpl.h>
+
+#include <cstdint>
+
+namespace superconv {
+namespace nn {
+
+/// Options for CustomResNet. Example: `CustomResNetOptions().width(64).num_classes(10)`
+struct CustomResNetOptions {
+  /// Channels of the prep layer; the layers have 2x, 4x, 8x (64 -> 64/128/256/512).
+  TORCH_ARG(std::int64_t, width) = 64;
+  TORCH_ARG(std::int64_t, num_classes) = 10;
+  TORCH_ARG(std::int64_t, in_channels) = 3;
+  /// Multiplies the logits (0.125 in Page's "How to train your ResNet"); 1 leaves them as the FC gives them.
+  TORCH_ARG(double, logit_scale) = 1.0;
+};
+
+/// The "custom ResNet" (ResNet-9 of the DAWNBench CIFAR-10 entries) for 32x32 inputs:
+/// PrepLayer conv 64; Layer1 conv 128 > MaxPool2 > BN > ReLU + residual; Layer2 conv 256 > MaxPool2 > BN > ReLU;
+/// Layer3 conv 512 > MaxPool2 > BN > ReLU + residual; MaxPool 4; FC. `forward` returns logits (for the loss);
+/// `predict` returns class probabilities (softmax). At width 64: 6,573,130 parameters.
+class CustomResNetImpl : public torch::nn::Cloneable<CustomResNetImpl> {
+ public:
+  explicit CustomResNetImpl(const CustomResNetOptions& options = {}) : options(options) { reset(); }
+
+  void reset() override {
+    const auto w = options.width();
+    TORCH_CHECK(w > 0, "CustomResNet: width must be > 0, got ", w);
+    TORCH_CHECK(options.num_classes() > 0, "CustomResNet: num_classes must be > 0, got ", options.num_classes());
+    prep = register_module("prep", ConvBnRelu(ConvBnReluOptions(options.in_channels(), w)));
+    layer1 = register_module("layer1", ConvBnRelu(ConvBnReluOptions(w, 2 * w).pool(true)));
+    res1 = register_module("res1", ResidualBlock(2 * w));
+    layer2 = register_module("layer2", ConvBnRelu(ConvBnReluOptions(2 * w, 4 * w).pool(true)));
+    layer3 = register_module("layer3", ConvBnRelu(ConvBnReluOptions(4 * w, 8 * w).pool(true)));
+    res3 = register_module("res3", ResidualBlock(8 * w));
+    fc = register_module("fc", torch::nn::Linear(8 * w, options.num_classes()));
+  }
+
+  at::Tensor forward(const at::Tensor& input) {
+    TORCH_CHECK(input.dim() == 4 && input.size(1) == options.in_channels(), "CustomResNet: expected [B, ",
+                options.in_channels(), ", 32, 32], got ", input.sizes());
+    auto x = prep->forward(input);
+    x = layer1->forward(x);
+    x = x + res1->forward(x);
+    x = layer2->forward(x);
+    x = layer3->forward(x);
+    x = x + res3->forward(x);
+    x = at::max_pool2d(x, {4, 4}).flatten(1);
+    x = fc->forward(x);
+    return options.logit_scale() == 1.0 ? x : x * options.logit_scale();
+  }
+
+  /// Class probabilities.
+  at::Tensor predict(const at::Tensor& input) { return at::softmax(forward(input), 1); }
+
+  CustomResNetOptions options;
+  ConvBnRelu prep{nullptr}, layer1{nullptr}, layer2{nullptr}, layer3{nullptr};
+  ResidualBlock res1{nullptr}, res3{nullptr};
+  torch::nn::Linear fc{nullptr};
+};
+TORCH_MODULE(CustomResNet);
+
+/// Converts a module's 4-d parameters (convolution weights) to channels_last in place; feed it channels_last
+/// batches. (LibTorch modules have no `to(memory_format)`.)
+inline void to_channels_last(torch::nn::Module& module) {
+  at::NoGradGuard no_grad;
+  for (auto& p : module.parameters()) {
+    if (p.dim() == 4) p.set_data(p.data().contiguous(at::MemoryFormat::ChannelsLast));
+  }
+}
+
+/// Number of scalars in a module's parameters.
+inline std::int64_t count_parameters(const torch::nn::Module& module) {
+  std::int64_t n = 0;
+  for (const auto& p : module.parameters()) n += p.numel();
+  return n;
+}
+
+}  // namespace nn
+}  // namespace superconv

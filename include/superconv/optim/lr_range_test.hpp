@@ -1,0 +1,295 @@
+// SPDX-License-Identifier: MIT
+// The learning-rate range test (Smith, 2015; "LR finder"): sweep the LR, record the loss, suggest an LR.
+#pragma once
+
+#include <superconv/json.hpp>
+#include <superconv/optim/scheduler.hpp>
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+#include <torch/arg.h>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <map>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace superconv {
+namespace optim {
+
+/// How the LR moves from start_lr to end_lr.
+enum class Sweep { kExponential, kLinear };
+
+/// Which rule turns a range-test curve into one LR.
+enum class Suggestion {
+  kSteepest,  ///< where the smoothed loss falls fastest (per log-LR step)
+  kValley,    ///< fastai's "valley": inside the longest falling stretch, 1/2 of the way down it
+  kMinLoss,   ///< the LR of the lowest smoothed loss, divided by 10
+};
+
+inline const char* to_string(Suggestion s) {
+  switch (s) {
+    case Suggestion::kSteepest: return "steepest";
+    case Suggestion::kValley: return "valley";
+    case Suggestion::kMinLoss: return "min_loss";
+  }
+  return "?";
+}
+
+/// Parses "steepest", "valley" or "min_loss" (also "min-loss").
+inline Suggestion suggestion_from_string(const std::string& name) {
+  if (name == "steepest") return Suggestion::kSteepest;
+  if (name == "valley") return Suggestion::kValley;
+  if (name == "min_loss" || name == "min-loss") return Suggestion::kMinLoss;
+  TORCH_CHECK(false, "LRRangeTest: unknown suggestion '", name, "'; use steepest, valley or min_loss");
+}
+
+/// Options for LRRangeTest. Example: `LRRangeTestOptions(1e-4, 10.0, 100).mode(Sweep::kExponential)`
+struct LRRangeTestOptions {
+  LRRangeTestOptions(double start_lr = 1e-5, double end_lr = 10.0, std::int64_t num_iter = 100)
+      : start_lr_(start_lr), end_lr_(end_lr), num_iter_(num_iter) {}
+  TORCH_ARG(double, start_lr);
+  TORCH_ARG(double, end_lr);
+  /// Iterations of the sweep (one batch each).
+  TORCH_ARG(std::int64_t, num_iter);
+  TORCH_ARG(Sweep, mode) = Sweep::kExponential;
+  /// Exponential moving average of the loss: avg = beta * avg + (1 - beta) * loss, bias-corrected.
+  TORCH_ARG(double, smooth_beta) = 0.9;
+  /// Stop once the smoothed loss exceeds diverge_threshold x the best smoothed loss so far.
+  TORCH_ARG(double, diverge_threshold) = 4.0;
+  /// Points ignored at the start (and end) of the curve when suggesting (early noise, the divergence).
+  TORCH_ARG(std::int64_t, skip_start) = 5;
+  TORCH_ARG(std::int64_t, skip_end) = 3;
+};
+
+/// The curve a range test recorded, why it stopped, and the three suggestions (NaN where too few points).
+struct LRRangeTestResult {
+  std::vector<double> lrs, losses, smoothed;
+  std::string stop_reason;
+  double steepest = std::numeric_limits<double>::quiet_NaN();
+  double valley = std::numeric_limits<double>::quiet_NaN();
+  double min_loss = std::numeric_limits<double>::quiet_NaN();
+
+  double suggestion(Suggestion s) const {
+    switch (s) {
+      case Suggestion::kSteepest: return steepest;
+      case Suggestion::kValley: return valley;
+      case Suggestion::kMinLoss: return min_loss;
+    }
+    return std::numeric_limits<double>::quiet_NaN();
+  }
+
+  /// JSON: lrs, losses, smoothed, suggestions, stop_reason, and `chosen` when given.
+  std::string to_json(const std::string& chosen_rule = "", double chosen_lr = 0.0) const {
+    superconv::JsonObject sugg;
+    sugg.add("steepest", steepest).add("valley", valley).add("min_loss", min_loss);
+    superconv::JsonObject o;
+    o.add("lrs", lrs).add("losses", losses).add("smoothed", smoothed).add("suggestions", sugg);
+    o.add("stop_reason", stop_reason);
+    if (!chosen_rule.empty()) {
+      superconv::JsonObject c;
+      c.add("rule", chosen_rule).add("lr", chosen_lr);
+      o.add("chosen", c);
+    }
+    return o.str() + "\n";
+  }
+};
+
+namespace detail {
+
+/// The usable stretch [first, last) of a curve: finite points, less the skipped ends.
+inline std::pair<std::size_t, std::size_t> usable_range(const std::vector<double>& y, std::int64_t skip_start,
+                                                        std::int64_t skip_end) {
+  std::size_t n = 0;
+  while (n < y.size() && std::isfinite(y[n])) ++n;
+  const auto s = static_cast<std::size_t>(std::max<std::int64_t>(skip_start, 0));
+  const auto e = static_cast<std::size_t>(std::max<std::int64_t>(skip_end, 0));
+  if (n < s + e + 3) return {0, 0};
+  return {s, n - e};
+}
+
+}  // namespace detail
+
+/// LR where the curve falls fastest: the most negative d(loss)/d(log lr) (central differences, as numpy.gradient).
+inline double suggest_steepest(const std::vector<double>& lrs, const std::vector<double>& loss,
+                               std::int64_t skip_start = 5, std::int64_t skip_end = 3) {
+  const auto r = detail::usable_range(loss, skip_start, skip_end);
+  if (r.second == 0) return std::numeric_limits<double>::quiet_NaN();
+  std::size_t best = r.first;
+  double best_g = std::numeric_limits<double>::infinity();
+  for (std::size_t i = r.first; i < r.second; ++i) {
+    const std::size_t a = i == r.first ? i : i - 1, b = i + 1 == r.second ? i : i + 1;
+    const double g = (loss[b] - loss[a]) / (std::log(lrs[b]) - std::log(lrs[a]));
+    if (g < best_g) {
+      best_g = g;
+      best = i;
+    }
+  }
+  return lrs[best];
+}
+
+/// fastai's "valley": the longest strictly decreasing subsequence of the loss; the LR 1/3 + 1/6 of the way along.
+inline double suggest_valley(const std::vector<double>& lrs, const std::vector<double>& loss,
+                             std::int64_t skip_start = 5, std::int64_t skip_end = 3) {
+  const auto r = detail::usable_range(loss, skip_start, skip_end);
+  if (r.second == 0) return std::numeric_limits<double>::quiet_NaN();
+  const std::size_t n = r.second - r.first;
+  std::vector<std::size_t> lds(n, 1);
+  std::size_t max_start = 0, max_end = 0;
+  for (std::size_t i = 1; i < n; ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (loss[r.first + i] < loss[r.first + j] && lds[i] < lds[j] + 1) lds[i] = lds[j] + 1;
+    }
+    if (lds[max_end] < lds[i]) {
+      max_end = i;
+      max_start = max_end - lds[max_end];
+    }
+  }
+  const double sections = static_cast<double>(max_end - max_start) / 3.0;
+  const auto idx = max_start + static_cast<std::size_t>(sections) + static_cast<std::size_t>(sections / 2);
+  return lrs[r.first + std::min(idx, n - 1)];
+}
+
+/// The LR of the lowest loss, divided by 10.
+inline double suggest_min_loss(const std::vector<double>& lrs, const std::vector<double>& loss,
+                               std::int64_t skip_start = 5, std::int64_t skip_end = 3) {
+  const auto r = detail::usable_range(loss, skip_start, skip_end);
+  if (r.second == 0) return std::numeric_limits<double>::quiet_NaN();
+  const auto it = std::min_element(loss.begin() + static_cast<std::ptrdiff_t>(r.first),
+                                   loss.begin() + static_cast<std::ptrdiff_t>(r.second));
+  return lrs[static_cast<std::size_t>(it - loss.begin())] / 10.0;
+}
+
+/// Runs the range test on any model and optimizer. Each iteration sets the LR in every param group, zeroes the
+/// gradients, calls `loss_fn(iteration)` (the caller's forward pass on its next batch, returning a scalar loss),
+/// back-propagates and steps. It stops after num_iter iterations, at the first non-finite loss, or when the
+/// smoothed loss exceeds diverge_threshold x its best. Afterwards the model's parameters and buffers and the
+/// optimizer's state and options are restored bit for bit.
+///
+/// ```
+/// LRRangeTest finder(*model, sgd, LRRangeTestOptions(1e-4, 10, 100));
+/// auto curve = finder.run([&](int64_t i) { auto b = loader.get(i % loader.size()); return loss(model(b.input), b.target); });
+/// double lr_max = curve.suggestion(Suggestion::kValley);
+/// ```
+class LRRangeTest {
+ public:
+  LRRangeTest(torch::nn::Module& model, torch::optim::Optimizer& optimizer, LRRangeTestOptions options = {})
+      : model_(model), optimizer_(optimizer), options_(options) {
+    const auto& o = options_;
+    TORCH_CHECK(o.start_lr() > 0 && std::isfinite(o.start_lr()), "LRRangeTest: start_lr must be > 0, got ",
+                o.start_lr());
+    TORCH_CHECK(o.end_lr() > o.start_lr(), "LRRangeTest: end_lr (", o.end_lr(), ") must exceed start_lr (",
+                o.start_lr(), ")");
+    TORCH_CHECK(o.num_iter() >= 2, "LRRangeTest: num_iter must be >= 2, got ", o.num_iter());
+    TORCH_CHECK(o.smooth_beta() >= 0 && o.smooth_beta() < 1, "LRRangeTest: smooth_beta must be in [0, 1), got ",
+                o.smooth_beta());
+    TORCH_CHECK(o.diverge_threshold() > 1, "LRRangeTest: diverge_threshold must be > 1, got ",
+                o.diverge_threshold());
+  }
+
+  /// The LR of iteration i.
+  double lr_at(std::int64_t i) const {
+    const double t = static_cast<double>(i) / static_cast<double>(options_.num_iter() - 1);
+    if (options_.mode() == Sweep::kLinear) return options_.start_lr() + t * (options_.end_lr() - options_.start_lr());
+    return options_.start_lr() * std::pow(options_.end_lr() / options_.start_lr(), t);
+  }
+
+  LRRangeTestResult run(const std::function<at::Tensor(std::int64_t)>& loss_fn,
+                        const std::function<void(std::int64_t, double, double)>& on_iteration = nullptr) {
+    Snapshot snap(model_, optimizer_);
+    LRRangeTestResult r;
+    r.stop_reason = "completed " + std::to_string(options_.num_iter()) + " iterations";
+    double avg = 0, best = std::numeric_limits<double>::infinity();
+    const double beta = options_.smooth_beta();
+    try {
+      for (std::int64_t i = 0; i < options_.num_iter(); ++i) {
+        const double lr = lr_at(i);
+        detail::set_lr(optimizer_, lr);
+        optimizer_.zero_grad();
+        auto loss = loss_fn(i);
+        TORCH_CHECK(loss.defined() && loss.numel() == 1, "LRRangeTest: loss_fn must return a scalar loss");
+        const double value = loss.item<double>();
+        r.lrs.push_back(lr);
+        r.losses.push_back(value);
+        if (!std::isfinite(value)) {
+          r.smoothed.push_back(std::numeric_limits<double>::quiet_NaN());
+          r.stop_reason = "loss became non-finite at iteration " + std::to_string(i);
+          break;
+        }
+        loss.backward();
+        optimizer_.step();
+        avg = beta * avg + (1 - beta) * value;
+        const double smooth = avg / (1 - std::pow(beta, static_cast<double>(i + 1)));
+        r.smoothed.push_back(smooth);
+        if (on_iteration) on_iteration(i, lr, smooth);
+        if (i > 0 && smooth > options_.diverge_threshold() * best) {
+          r.stop_reason = "smoothed loss exceeded " + superconv::json_number(options_.diverge_threshold()) +
+                          " x its best at iteration " + std::to_string(i);
+          break;
+        }
+        best = std::min(best, smooth);
+      }
+    } catch (...) {
+      snap.restore(model_, optimizer_);
+      throw;
+    }
+    snap.restore(model_, optimizer_);
+    const auto s = options_.skip_start(), e = options_.skip_end();
+    r.steepest = suggest_steepest(r.lrs, r.smoothed, s, e);
+    r.valley = suggest_valley(r.lrs, r.smoothed, s, e);
+    r.min_loss = suggest_min_loss(r.lrs, r.smoothed, s, e);
+    return r;
+  }
+
+  const LRRangeTestOptions& options() const { return options_; }
+
+ private:
+  /// Parameters, buffers, optimizer state and per-group options, saved before and restored after the sweep.
+  struct Snapshot {
+    Snapshot(torch::nn::Module& model, torch::optim::Optimizer& optimizer) {
+      at::NoGradGuard no_grad;
+      for (const auto& p : model.named_parameters()) params.push_back(p.value().detach().clone());
+      for (const auto& b : model.named_buffers()) buffers.push_back(b.value().detach().clone());
+      torch::serialize::OutputArchive archive;
+      optimizer.save(archive);
+      archive.save_to(optimizer_state);
+      for (auto& g : optimizer.param_groups()) group_options.push_back(g.options().clone());
+    }
+    void restore(torch::nn::Module& model, torch::optim::Optimizer& optimizer) {
+      at::NoGradGuard no_grad;
+      std::size_t i = 0;
+      for (auto& p : model.named_parameters()) {
+        p.value().copy_(params[i++]);
+        p.value().mutable_grad() = at::Tensor();
+      }
+      i = 0;
+      for (auto& b : model.named_buffers()) b.value().copy_(buffers[i++]);
+      torch::serialize::InputArchive archive;
+      std::istringstream in(optimizer_state.str());
+      archive.load_from(in);
+      optimizer.load(archive);
+      i = 0;
+      for (auto& g : optimizer.param_groups()) g.set_options(group_options[i++]->clone());
+    }
+    std::vector<at::Tensor> params, buffers;
+    std::ostringstream optimizer_state;
+    std::vector<std::unique_ptr<torch::optim::OptimizerOptions>> group_options;
+  };
+
+  torch::nn::Module& model_;
+  torch::optim::Optimizer& optimizer_;
+  LRRangeTestOptions options_;
+};
+
+}  // namespace optim
+}  // namespace superconv

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+// superconv: super-convergence training building blocks for LibTorch. Umbrella header: includes every part.
+#pragma once
+
+#include <superconv/version.hpp>
+#include <superconv/json.hpp>
+#include <superconv/random.hpp>
+
+#include <superconv/data/cifar10.hpp>
+#include <superconv/data/device_loader.hpp>
+
+#include <superconv/transforms/compose.hpp>
+#include <superconv/transforms/cutout.hpp>
+#include <superconv/transforms/flip_lr.hpp>
+#include <superconv/transforms/normalize.hpp>
+#include <superconv/transforms/random_crop.hpp>
+
+#include <superconv/optim/cyclic_lr.hpp>
+#include <superconv/optim/lr_range_test.hpp>
+#include <superconv/optim/one_cycle.hpp>
+#include <superconv/optim/scheduler.hpp>
+
+#include <superconv/nn/conv_bn_relu.hpp>
+#include <superconv/nn/custom_resnet.hpp>
+#include <superconv/nn/residual_block.hpp>
+
+#include <superconv/train/checkpoint.hpp>
+#include <superconv/train/interrupt.hpp>
+#include <superconv/train/metrics.hpp>
+#include <superconv/train/progress.hpp>
+#include <superconv/train/report.hpp>
+#include <superconv/train/trainer.hpp>
+
+#include <superconv/viz/canvas.hpp>
+#include <superconv/viz/image_grid.hpp>
+#include <superconv/viz/line_chart.hpp>
+#include <superconv/viz/plots.hpp>
+#include <superconv/viz/png.hpp>

@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: MIT
+// What a training run measures, and the files it leaves: metrics.csv, predictions.csv.
+#pragma once
+
+#include <superconv/json.hpp>
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+namespace superconv {
+namespace train {
+
+/// One epoch's figures. Accuracies are fractions in [0, 1]; losses are per-sample means.
+struct EpochStats {
+  std::int64_t epoch = 0;  ///< 1-based
+  double lr = 0, momentum = 0;  ///< at the epoch's first step
+  double train_loss = 0, train_acc = 0;
+  double test_loss = 0, test_acc = 0;
+  double seconds = 0;        ///< the whole epoch, evaluation included
+  double train_seconds = 0;  ///< the training steps alone
+  std::int64_t train_images = 0;
+
+  static constexpr int kFields = 10;
+  std::vector<double> to_vector() const {
+    return {static_cast<double>(epoch), lr, momentum, train_loss, train_acc, test_loss, test_acc, seconds,
+            train_seconds, static_cast<double>(train_images)};
+  }
+  static EpochStats from_vector(const double* v) {
+    EpochStats s;
+    s.epoch = static_cast<std::int64_t>(v[0]);
+    s.lr = v[1], s.momentum = v[2], s.train_loss = v[3], s.train_acc = v[4], s.test_loss = v[5], s.test_acc = v[6];
+    s.seconds = v[7], s.train_seconds = v[8], s.train_images = static_cast<std::int64_t>(v[9]);
+    return s;
+  }
+};
+
+/// An evaluation: mean loss, accuracy, and per-record predictions (CPU tensors in record order).
+struct EvalResult {
+  double loss = 0, accuracy = 0;
+  std::int64_t correct = 0, total = 0;
+  at::Tensor predictions;  ///< int64 [N]
+  at::Tensor confidence;   ///< float [N], softmax probability of the predicted class
+  at::Tensor targets;      ///< int64 [N]
+};
+
+/// Appends one row per epoch to a CSV file (header written once), flushed each row so a crash loses nothing.
+class MetricsCsv {
+ public:
+  static constexpr const char* kHeader =
+      "epoch,lr,momentum,train_loss,train_acc,test_loss,test_acc,seconds";
+
+  /// Opens `path`; truncates unless `append` (resuming).
+  explicit MetricsCsv(const std::filesystem::path& path, bool append = false) : path_(path) {
+    std::error_code ec;
+    if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
+    const bool exists = append && std::filesystem::exists(path, ec) && std::filesystem::file_size(path, ec) > 0;
+    out_.open(path, append ? std::ios::app : std::ios::trunc);
+    TORCH_CHECK(out_, "MetricsCsv: cannot open ", path.string(), " for writing");
+    if (!exists) out_ << kHeader << '\n' << std::flush;
+  }
+
+  void append(const EpochStats& s) {
+    out_ << fmt::format("{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.3f}\n", s.epoch, json_number(s.lr),
+                        json_number(s.momentum), s.train_loss, s.train_acc, s.test_loss, s.test_acc, s.seconds)
+         << std::flush;
+    TORCH_CHECK(out_, "MetricsCsv: write to ", path_.string(), " failed");
+  }
+
+ private:
+  std::filesystem::path path_;
+  std::ofstream out_;
+};
+
+/// Writes `index,true,predicted,confidence` rows (class names when given) for every evaluated record.
+inline void write_predictions_csv(const std::filesystem::path& path, const EvalResult& r,
+                                  const std::vector<std::string>& class_names = {}) {
+  TORCH_CHECK(r.predictions.defined() && r.targets.defined(), "write_predictions_csv: the evaluation holds no ",
+              "predictions");
+  std::ofstream out(path, std::ios::trunc);
+  TORCH_CHECK(out, "write_predictions_csv: cannot open ", path.string());
+  const auto pred = r.predictions.to(at::kLong).contiguous();
+  const auto tgt = r.targets.to(at::kLong).contiguous();
+  const auto conf = r.confidence.to(at::kFloat).contiguous();
+  const auto* p = pred.data_ptr<std::int64_t>();
+  const auto* t = tgt.data_ptr<std::int64_t>();
+  const auto* c = conf.data_ptr<float>();
+  const bool names = !class_names.empty();
+  out << (names ? "index,true,predicted,confidence,true_name,predicted_name\n" : "index,true,predicted,confidence\n");
+  for (std::int64_t i = 0; i < pred.numel(); ++i) {
+    out << i << ',' << t[i] << ',' << p[i] << ',' << fmt::format("{:.6f}", c[i]);
+    if (names) {
+      out << ',' << class_names.at(static_cast<std::size_t>(t[i])) << ','
+          << class_names.at(static_cast<std::size_t>(p[i]));
+    }
+    out << '\n';
+  }
+  TORCH_CHECK(out, "write_predictions_csv: write to ", path.string(), " failed");
+}
+
+/// Accuracy over the first `n` records of an evaluation (records 0-999 are the exact test images in some copies).
+inline double accuracy_of_first(const EvalResult& r, std::int64_t n) {
+  n = std::min<std::int64_t>(n, r.predictions.numel());
+  if (n <= 0) return 0.0;
+  return r.predictions.narrow(0, 0, n).eq(r.targets.narrow(0, 0, n)).sum().item<double>() / static_cast<double>(n);
+}
+
+/// Indices of the first `n` records the evaluation got wrong, in record order.
+inline std::vector<std::int64_t> misclassified(const EvalResult& r, std::int64_t n) {
+  const auto wrong = r.predictions.ne(r.targets).nonzero().flatten();
+  const auto k = std::min<std::int64_t>(n, wrong.numel());
+  std::vector<std::int64_t> out;
+  for (std::int64_t i = 0; i < k; ++i) out.push_back(wrong[i].item<std::int64_t>());
+  return out;
+}
+
+/// A confusion matrix [C, C] (rows true, columns predicted), int64.
+inline at::Tensor confusion_matrix(const EvalResult& r, std::int64_t num_classes) {
+  auto flat = r.targets.to(at::kLong) * num_classes + r.predictions.to(at::kLong);
+  return at::bincount(flat, {}, num_classes * num_classes).view({num_classes, num_classes});
+}
+
+}  // namespace train
+}  // namespace superconv

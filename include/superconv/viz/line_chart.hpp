@@ -1,0 +1,268 @@
+// SPDX-License-Identifier: MIT
+// Line charts: axes, ticks, labels, title, legend, log-scale x, a second y axis, vertical markers.
+#pragma once
+
+#include <superconv/viz/canvas.hpp>
+
+#include <c10/util/Exception.h>
+#include <torch/arg.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace superconv {
+namespace viz {
+
+/// One line. Points with a non-finite coordinate break the line.
+struct Series {
+  std::string name;
+  std::vector<double> x, y;
+  Color color = colors::kBlue;
+  double thickness = 2.0;
+  bool right_axis = false;  ///< plot against the second y axis
+  bool dashed = false;
+};
+
+/// A vertical marker line with a label at its top.
+struct VLine {
+  double x = 0;
+  std::string label;
+  Color color = colors::kRed;
+};
+
+/// Options for LineChart. Example: `LineChartOptions().title("LR finder").x_label("learning rate").log_x(true)`
+struct LineChartOptions {
+  TORCH_ARG(int, width) = 960;
+  TORCH_ARG(int, height) = 600;
+  TORCH_ARG(std::string, title);
+  TORCH_ARG(std::string, x_label);
+  TORCH_ARG(std::string, y_label);
+  TORCH_ARG(std::string, y2_label);
+  TORCH_ARG(bool, log_x) = false;
+  TORCH_ARG(bool, legend) = true;
+  TORCH_ARG(bool, grid) = true;
+  /// Forces the y range to include zero.
+  TORCH_ARG(bool, y_from_zero) = false;
+};
+
+namespace detail {
+/// "Nice" linear ticks (1, 2, 2.5, 5 x 10^k) covering [lo, hi], about `target` of them.
+inline std::vector<double> nice_ticks(double lo, double hi, int target = 6) {
+  if (!(hi > lo)) return {lo};
+  const double raw = (hi - lo) / target;
+  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+  double step = mag;
+  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+    step = m * mag;
+    if (raw <= step) break;
+  }
+  std::vector<double> t;
+  for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
+    t.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+  }
+  return t;
+}
+
+inline std::string tick_label(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  std::string s = buf;
+  return s;
+}
+}  // namespace detail
+
+/// Collects series and renders them to a Canvas.
+class LineChart {
+ public:
+  explicit LineChart(LineChartOptions options = {}) : options_(std::move(options)) {}
+
+  LineChart& add(Series s) {
+    TORCH_CHECK(s.x.size() == s.y.size(), "LineChart: series '", s.name, "' has ", s.x.size(), " x values and ",
+                s.y.size(), " y values");
+    if (s.right_axis) has_right_ = true;
+    series_.push_back(std::move(s));
+    return *this;
+  }
+  LineChart& add_vline(VLine v) {
+    vlines_.push_back(std::move(v));
+    return *this;
+  }
+  /// Replaces the automatic x ticks with these positions and labels.
+  LineChart& x_ticks(std::vector<double> positions, std::vector<std::string> labels) {
+    TORCH_CHECK(positions.size() == labels.size(), "LineChart: ", positions.size(), " x tick positions but ",
+                labels.size(), " labels");
+    xticks_ = std::move(positions);
+    xtick_labels_ = std::move(labels);
+    return *this;
+  }
+
+  /// The plot area in canvas pixels: left, top, right, bottom.
+  struct Area {
+    int left, top, right, bottom;
+  };
+  Area area() const {
+    const int title_h = options_.title().empty() ? 16 : 50;
+    return {88, title_h, options_.width() - (has_right_ ? 96 : 28), options_.height() - 70};
+  }
+
+  /// Canvas x of a data x (after layout in render()).
+  double px(double x) const {
+    const auto a = area();
+    const double t = options_.log_x() ? (std::log10(x) - std::log10(xlo_)) / (std::log10(xhi_) - std::log10(xlo_))
+                                      : (x - xlo_) / (xhi_ - xlo_);
+    return a.left + t * (a.right - a.left);
+  }
+  double py(double y, bool right = false) const {
+    const auto a = area();
+    const double lo = right ? y2lo_ : ylo_, hi = right ? y2hi_ : yhi_;
+    return a.bottom - (y - lo) / (hi - lo) * (a.bottom - a.top);
+  }
+
+  Canvas render() {
+    layout();
+    Canvas c(options_.width(), options_.height());
+    const auto a = area();
+    const auto ink = colors::kBlack;
+    // Grid and ticks.
+    const auto yt = detail::nice_ticks(ylo_, yhi_);
+    for (double v : yt) {
+      const int y = static_cast<int>(std::lround(py(v)));
+      if (options_.grid()) c.fill_rect(a.left, y, a.right - a.left, 1, colors::kLightGray);
+      c.fill_rect(a.left - 6, y, 6, 1, ink);
+      c.text(a.left - 10, y - 7, detail::tick_label(v), ink, 2, Align::kRight);
+    }
+    if (has_right_) {
+      for (double v : detail::nice_ticks(y2lo_, y2hi_)) {
+        const int y = static_cast<int>(std::lround(py(v, true)));
+        c.fill_rect(a.right, y, 6, 1, ink);
+        c.text(a.right + 10, y - 7, detail::tick_label(v), ink, 2, Align::kLeft);
+      }
+    }
+    std::vector<double> xt = xticks_;
+    std::vector<std::string> xl = xtick_labels_;
+    if (xt.empty()) {
+      if (options_.log_x()) {
+        for (double e = std::ceil(std::log10(xlo_) - 1e-9); e <= std::log10(xhi_) + 1e-9; e += 1) {
+          xt.push_back(std::pow(10.0, e));
+          xl.push_back("1e" + detail::tick_label(e));
+        }
+      } else {
+        xt = detail::nice_ticks(xlo_, xhi_, 8);
+        for (double v : xt) xl.push_back(detail::tick_label(v));
+      }
+    }
+    int last_label_end = -1000;
+    for (std::size_t i = 0; i < xt.size(); ++i) {
+      const int x = static_cast<int>(std::lround(px(xt[i])));
+      if (x < a.left - 1 || x > a.right + 1) continue;
+      if (options_.grid()) c.fill_rect(x, a.top, 1, a.bottom - a.top, colors::kLightGray);
+      c.fill_rect(x, a.bottom, 1, 6, ink);
+      const int w = Canvas::text_width(xl[i]);
+      if (x - w / 2 > last_label_end + 6) {  // skip labels that would overlap the previous one
+        c.text(x, a.bottom + 12, xl[i], ink, 2, Align::kCenter);
+        last_label_end = x + w / 2;
+      }
+    }
+    // Series, clipped to the plot area by construction of the ranges.
+    for (const auto& s : series_) {
+      for (std::size_t i = 1; i < s.x.size(); ++i) {
+        if (!finite_point(s, i - 1) || !finite_point(s, i)) continue;
+        const double x0 = px(s.x[i - 1]), y0 = py(s.y[i - 1], s.right_axis);
+        const double x1 = px(s.x[i]), y1 = py(s.y[i], s.right_axis);
+        if (s.dashed) c.dashed_line(x0, y0, x1, y1, s.color, s.thickness);
+        else c.line(x0, y0, x1, y1, s.color, s.thickness);
+      }
+    }
+    for (const auto& v : vlines_) {
+      if (!(v.x >= xlo_ && v.x <= xhi_)) continue;
+      const double x = px(v.x);
+      c.dashed_line(x, a.top, x, a.bottom, v.color, 1.5);
+      c.text(static_cast<int>(x) + 4, a.top + 4, v.label, v.color, 2, Align::kLeft);
+    }
+    // Frame, labels, title.
+    c.rect(a.left, a.top, a.right - a.left + 1, a.bottom - a.top + 1, ink);
+    if (!options_.title().empty()) c.text(options_.width() / 2, 14, options_.title(), ink, 3, Align::kCenter);
+    if (!options_.x_label().empty()) {
+      c.text((a.left + a.right) / 2, options_.height() - 28, options_.x_label(), ink, 2, Align::kCenter);
+    }
+    if (!options_.y_label().empty()) c.text_vertical(18, (a.top + a.bottom) / 2, options_.y_label(), ink, 2);
+    if (has_right_ && !options_.y2_label().empty()) {
+      c.text_vertical(options_.width() - 16, (a.top + a.bottom) / 2, options_.y2_label(), ink, 2);
+    }
+    if (options_.legend()) draw_legend(c);
+    return c;
+  }
+
+ private:
+  static bool finite_point(const Series& s, std::size_t i) { return std::isfinite(s.x[i]) && std::isfinite(s.y[i]); }
+
+  void layout() {
+    double xlo = std::numeric_limits<double>::infinity(), xhi = -xlo;
+    double ylo = xlo, yhi = -xlo, y2lo = xlo, y2hi = -xlo;
+    for (const auto& s : series_) {
+      for (std::size_t i = 0; i < s.x.size(); ++i) {
+        if (!finite_point(s, i) || (options_.log_x() && s.x[i] <= 0)) continue;
+        xlo = std::min(xlo, s.x[i]), xhi = std::max(xhi, s.x[i]);
+        auto& lo = s.right_axis ? y2lo : ylo;
+        auto& hi = s.right_axis ? y2hi : yhi;
+        lo = std::min(lo, s.y[i]), hi = std::max(hi, s.y[i]);
+      }
+    }
+    TORCH_CHECK(std::isfinite(xlo), "LineChart: no finite points to draw");
+    if (!(xhi > xlo)) xhi = options_.log_x() ? xlo * 10 : xlo + 1;
+    if (!std::isfinite(ylo)) ylo = 0, yhi = 1;
+    if (options_.y_from_zero()) ylo = std::min(ylo, 0.0);
+    pad(ylo, yhi);
+    if (has_right_) {
+      if (!std::isfinite(y2lo)) y2lo = 0, y2hi = 1;
+      pad(y2lo, y2hi);
+    }
+    xlo_ = xlo, xhi_ = xhi, ylo_ = ylo, yhi_ = yhi, y2lo_ = y2lo, y2hi_ = y2hi;
+  }
+
+  static void pad(double& lo, double& hi) {
+    if (!(hi > lo)) {
+      const double d = lo == 0 ? 1.0 : std::abs(lo) * 0.1;
+      lo -= d, hi += d;
+    }
+    const double m = (hi - lo) * 0.05;
+    lo -= m, hi += m;
+  }
+
+  void draw_legend(Canvas& c) const {
+    std::vector<const Series*> named;
+    for (const auto& s : series_) {
+      if (!s.name.empty()) named.push_back(&s);
+    }
+    if (named.empty()) return;
+    int w = 0;
+    for (const auto* s : named) w = std::max(w, Canvas::text_width(s->name));
+    w += 56;
+    const int row = 22, h = static_cast<int>(named.size()) * row + 10;
+    const auto a = area();
+    const int x = a.right - w - 10, y = a.top + 10;
+    c.fill_rect(x, y, w, h, colors::kWhite);
+    c.rect(x, y, w, h, colors::kGray);
+    for (std::size_t i = 0; i < named.size(); ++i) {
+      const int ry = y + 8 + static_cast<int>(i) * row;
+      c.line(x + 8, ry + 7, x + 38, ry + 7, named[i]->color, 3.0);
+      c.text(x + 46, ry, named[i]->name, colors::kBlack, 2);
+    }
+  }
+
+  LineChartOptions options_;
+  std::vector<Series> series_;
+  std::vector<VLine> vlines_;
+  std::vector<double> xticks_;
+  std::vector<std::string> xtick_labels_;
+  bool has_right_ = false;
+  double xlo_ = 0, xhi_ = 1, ylo_ = 0, yhi_ = 1, y2lo_ = 0, y2hi_ = 1;
+};
+
+}  // namespace viz
+}  // namespace superconv

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# superconv's one-step setup: installs what is missing, configures, builds, then runs what was asked.
+#   scripts/bootstrap.sh test              build and run the test suite (CI=true adds the sanitizer build and format check)
+#   scripts/bootstrap.sh demo [ARGS...]    build and run the cifar10_resnet recipe with ARGS
+#   scripts/bootstrap.sh build             just build
+# Idempotent: a second run skips installed packages, an existing LibTorch and the configure step (seconds).
+#
+# LibTorch, in this order: what you pass (Torch_DIR or CMAKE_PREFIX_PATH in the environment); a Python that has
+# torch (SUPERCONV_PYTHON, ./.venv, python3); else the CPU build of PyTorch ${SUPERCONV_TORCH_VERSION:-2.13.0}
+# installed with pip into ./.venv (set SUPERCONV_PIP_ARGS, e.g. an --index-url, to choose where pip looks).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+build=${SUPERCONV_BUILD_DIR:-build}
+torch_version=${SUPERCONV_TORCH_VERSION:-2.13.0}
+say() { printf '\033[1m[superconv]\033[0m %s\n' "$*"; }
+
+install_packages() {
+  local missing=()
+  command -v g++ >/dev/null || missing+=(g++)
+  command -v cmake >/dev/null || missing+=(cmake)
+  command -v ninja >/dev/null || missing+=(ninja-build)
+  command -v make >/dev/null || missing+=(make)
+  command -v python3 >/dev/null || missing+=(python3)
+  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+  for p in libfmt-dev catch2 libstb-dev libcli11-dev; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+  done
+  if [ "${CI:-}" = "true" ]; then command -v clang-format >/dev/null || missing+=(clang-format); fi
+  [ ${#missing[@]} -eq 0 ] && return 0
+  say "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+torch_prefix() {
+  if [ -n "${Torch_DIR:-}" ]; then echo "$Torch_DIR"; return; fi
+  if [ -n "${CMAKE_PREFIX_PATH:-}" ]; then echo "$CMAKE_PREFIX_PATH"; return; fi
+  local py
+  for py in ${SUPERCONV_PYTHON:-} "$root/.venv/bin/python" python3; do
+    command -v "$py" >/dev/null 2>&1 || [ -x "$py" ] || continue
+    if "$py" -c 'import torch' >/dev/null 2>&1; then
+      "$py" -c 'import torch,sys; sys.stdout.write(torch.utils.cmake_prefix_path)'
+      return
+    fi
+  done
+  say "no LibTorch found: installing the CPU build of PyTorch $torch_version into .venv (pip)" >&2
+  [ -x .venv/bin/python ] || python3 -m venv .venv >&2
+  # shellcheck disable=SC2086
+  .venv/bin/pip install -q ${SUPERCONV_PIP_ARGS:-} "torch==$torch_version" >&2
+  .venv/bin/python -c 'import torch,sys; sys.stdout.write(torch.utils.cmake_prefix_path)'
+}
+
+configure() {  # $1 build dir, rest: extra cmake options
+  local dir=$1; shift
+  local stamp="$dir/.superconv-configured"
+  if [ -f "$dir/CMakeCache.txt" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$*" ]; then return 0; fi
+  local prefix
+  prefix=$(torch_prefix)
+  say "configuring $dir (LibTorch: $prefix)"
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=$prefix" "$@" >/dev/null
+  echo "$*" > "$stamp"
+}
+
+build() {
+  configure "$build"
+  say "building ($build)"
+  cmake --build "$build" -j"$(nproc)" | grep -v '^\[' || true
+  test "${PIPESTATUS[0]}" -eq 0
+}
+
+install_packages
+cmd=${1:-test}; shift || true
+case "$cmd" in
+  build) build ;;
+  test)
+    build
+    say "running the tests (ctest)"
+    ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 1500
+    if [ "${CI:-}" = "true" ]; then
+      say "format check (clang-format)"
+      cmake --build "$build" --target format-check
+      say "sanitizer build: AddressSanitizer + UndefinedBehaviorSanitizer (tests not labelled slow or package)"
+      configure build-asan -DSUPERCONV_SANITIZE=ON -DSUPERCONV_BUILD_BENCHMARKS=OFF -DSUPERCONV_INSTALL=OFF
+      cmake --build build-asan -j"$(nproc)" | grep -v '^\[' || true
+      ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+        ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -LE 'slow|package' --timeout 1500
+    fi
+    ;;
+  demo)
+    build
+    say "running: $build/bin/cifar10_resnet $*"
+    exec "$build/bin/cifar10_resnet" "$@"
+    ;;
+  *) echo "usage: scripts/bootstrap.sh test|demo [ARGS...]|build" >&2; exit 2 ;;
+esac

@@ -1,0 +1,129 @@
+#include <superconv/optim/lr_range_test.hpp>
+
+#include "support.hpp"
+
+#include <superconv/data/cifar10.hpp>
+#include <superconv/data/device_loader.hpp>
+#include <superconv/nn/custom_resnet.hpp>
+#include <torch/nn/functional/loss.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/optim/sgd.h>
+
+#include <cmath>
+
+using namespace superconv::optim;
+
+namespace {
+std::vector<double> geom(double a, double b, int n) {
+  std::vector<double> v;
+  for (int i = 0; i < n; ++i) v.push_back(a * std::pow(b / a, i / double(n - 1)));
+  return v;
+}
+bool same_params(torch::nn::Module& a, const std::vector<at::Tensor>& saved) {
+  std::size_t i = 0;
+  for (const auto& p : a.parameters())
+    if (!at::equal(p, saved[i++])) return false;
+  return true;
+}
+}  // namespace
+
+TEST_CASE("Suggestions on crafted curves", "[optim][lr_range_test]") {
+  const auto lrs = geom(1e-4, 10, 101);
+  std::vector<double> loss;
+  for (int i = 0; i <= 100; ++i) loss.push_back(2.0 - std::tanh((i - 50) / 8.0) + (i > 80 ? (i - 80) * 0.3 : 0.0));
+  // Steepest descent of 2 - tanh((i - 50) / 8) is at i = 50.
+  CHECK(suggest_steepest(lrs, loss) == Approx(lrs[50]));
+  // Lowest loss at i = 80 (then rises): min_loss = lr / 10.
+  CHECK(suggest_min_loss(lrs, loss) == Approx(lrs[80] / 10));
+  const double v = suggest_valley(lrs, loss);
+  CHECK(v > lrs[5]);
+  CHECK(v < lrs[80]);
+  // NaN cuts the curve; an early spike (skipped points) does not count.
+  auto spiked = loss;
+  spiked[1] = 100, spiked[2] = -100, spiked[60] = NAN;
+  CHECK(suggest_min_loss(lrs, spiked) == Approx(lrs[59] / 10));
+  CHECK(std::isnan(suggest_steepest(lrs, std::vector<double>(5, 1.0))));
+}
+
+TEST_CASE("LRRangeTest sweeps, stops at divergence, suggests inside the sweep, restores everything",
+          "[optim][lr_range_test]") {
+  torch::manual_seed(0);
+  torch::nn::Linear model(8, 1);
+  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
+  auto x = at::randn({256, 8}), w = at::randn({8, 1}), y = x.mm(w);
+  // Give the optimizer state (a momentum buffer) to restore.
+  sgd.zero_grad();
+  torch::nn::functional::mse_loss(model(x), y).backward();
+  sgd.step();
+  std::vector<at::Tensor> before;
+  for (const auto& p : model->parameters()) before.push_back(p.detach().clone());
+  LRRangeTest finder(*model, sgd, LRRangeTestOptions(1e-4, 100, 120));
+  CHECK(finder.lr_at(0) == Approx(1e-4));
+  CHECK(finder.lr_at(119) == Approx(100));
+  auto r = finder.run([&](std::int64_t i) {
+    auto xb = x.narrow(0, (i * 32) % 256, 32), yb = y.narrow(0, (i * 32) % 256, 32);
+    return torch::nn::functional::mse_loss(model(xb), yb);
+  });
+  CHECK(r.lrs.size() < 120);  // diverged before the end
+  CHECK_THAT(r.stop_reason, SC_CONTAINS("iteration"));
+  for (auto s : {Suggestion::kSteepest, Suggestion::kValley, Suggestion::kMinLoss}) {
+    INFO(to_string(s));
+    CHECK(r.suggestion(s) >= r.lrs.front());
+    CHECK(r.suggestion(s) <= r.lrs.back());
+  }
+  CHECK(same_params(*model, before));
+  CHECK(sgd.param_groups()[0].options().get_lr() == 0.05);
+  // The momentum buffer is back: one more step equals the step an untouched twin takes.
+  torch::manual_seed(0);
+  torch::nn::Linear twin(8, 1);
+  torch::optim::SGD sgd2(twin->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
+  sgd2.zero_grad();
+  torch::nn::functional::mse_loss(twin(x), y).backward();
+  sgd2.step();  // the twin's first step, as the model had before the sweep
+  sgd.zero_grad();
+  sgd2.zero_grad();
+  torch::nn::functional::mse_loss(model(x), y).backward();
+  sgd.step();
+  torch::nn::functional::mse_loss(twin(x), y).backward();
+  sgd2.step();
+  CHECK(at::equal(model->weight, twin->weight));
+  const auto json = r.to_json("valley", r.valley);
+  CHECK_THAT(json, SC_CONTAINS("\"suggestions\"") && SC_CONTAINS("\"chosen\""));
+}
+
+TEST_CASE("LRRangeTest: a NaN loss ends the sweep; bad options", "[optim][lr_range_test]") {
+  torch::nn::Linear model(2, 1);
+  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.1));
+  LRRangeTest finder(*model, sgd, LRRangeTestOptions(1e-3, 1, 50));
+  auto r = finder.run([&](std::int64_t i) {
+    auto l = model(at::ones({1, 2})).sum() * 0 + 1.0 / (i + 1);
+    return i == 30 ? l * NAN : l;
+  });
+  CHECK(r.lrs.size() == 31);
+  CHECK_THAT(r.stop_reason, SC_CONTAINS("non-finite at iteration 30"));
+  CHECK_THROWS_WITH(LRRangeTest(*model, sgd, LRRangeTestOptions(1, 0.1, 10)), SC_CONTAINS("end_lr (0.1) must exceed start_lr (1)"));
+  CHECK_THROWS_WITH(suggestion_from_string("fast"), SC_CONTAINS("unknown suggestion 'fast'"));
+}
+
+TEST_CASE("LRRangeTest on real CIFAR-10: suggestion inside the sweep, weights unchanged", "[optim][lr_range_test][real]") {
+  const auto dir = sc_test::real_data_dir();
+  if (dir.empty()) SC_SKIP(sc_test::kNoData);
+  auto data = superconv::data::Cifar10(dir, superconv::data::Split::kTrain).limit(2048);
+  superconv::data::DeviceLoader loader(data.images(), data.targets(), superconv::data::DeviceLoaderOptions(128)
+      .mean(superconv::data::cifar10_mean()).std(superconv::data::cifar10_std()));
+  torch::manual_seed(1);
+  superconv::nn::CustomResNet model(superconv::nn::CustomResNetOptions().width(8));
+  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9).nesterov(true));
+  std::vector<at::Tensor> before;
+  for (const auto& p : model->parameters()) before.push_back(p.detach().clone());
+  loader.start_epoch();
+  auto r = LRRangeTest(*model, sgd, LRRangeTestOptions(1e-4, 10, 40)).run([&](std::int64_t i) {
+    auto b = loader.get(i % loader.size());
+    return torch::nn::functional::cross_entropy(model(b.input), b.target);
+  });
+  REQUIRE(std::isfinite(r.valley));
+  CHECK(r.valley > 1e-4);
+  CHECK(r.valley < 10);
+  CHECK(r.smoothed.front() > 2.0);  // near ln(10) at the start
+  CHECK(same_params(*model, before));
+}

@@ -1,0 +1,57 @@
+#include <superconv/train/metrics.hpp>
+
+#include "support.hpp"
+
+#include <fstream>
+#include <sstream>
+
+using namespace superconv::train;
+
+namespace {
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+EvalResult sample() {
+  EvalResult r;
+  r.targets = at::tensor(std::vector<std::int64_t>{0, 1, 2, 2, 1}, at::kLong);
+  r.predictions = at::tensor(std::vector<std::int64_t>{0, 2, 2, 1, 1}, at::kLong);
+  r.confidence = at::tensor(std::vector<float>{0.9f, 0.5f, 0.75f, 0.4f, 0.6f});
+  return r;
+}
+}  // namespace
+
+TEST_CASE("MetricsCsv writes a header once and one row per epoch, appending on resume", "[train][metrics]") {
+  sc_test::TempDir tmp("metrics");
+  const auto p = tmp.path / "run" / "metrics.csv";
+  EpochStats s;
+  s.epoch = 1, s.lr = 0.0157, s.momentum = 0.95, s.train_loss = 2.5, s.train_acc = 0.126, s.test_loss = 2.2,
+  s.test_acc = 0.1583, s.seconds = 12.5;
+  { MetricsCsv(p).append(s); }
+  s.epoch = 2;
+  { MetricsCsv(p, /*append=*/true).append(s); }
+  const auto text = slurp(p);
+  CHECK(text.rfind(std::string(MetricsCsv::kHeader) + "\n", 0) == 0);
+  CHECK_THAT(text, SC_CONTAINS("\n1,0.0157,0.95,2.500000,0.126000,2.200000,0.158300,12.500\n"));
+  CHECK_THAT(text, SC_CONTAINS("\n2,0.0157,"));
+  { MetricsCsv(p).append(s); }
+  CHECK(slurp(p).find("\n1,") == std::string::npos);  // a new run truncates
+}
+
+TEST_CASE("predictions.csv, accuracy of the first records, confusion matrix, misclassified", "[train][metrics]") {
+  sc_test::TempDir tmp("pred");
+  const auto r = sample();
+  write_predictions_csv(tmp.path / "predictions.csv", r, {"a", "b", "c"});
+  const auto text = slurp(tmp.path / "predictions.csv");
+  CHECK(text.rfind("index,true,predicted,confidence,true_name,predicted_name\n0,0,0,0.900000,a,a\n1,1,2,0.500000,b,c\n", 0) == 0);
+  CHECK(accuracy_of_first(r, 3) == Approx(2.0 / 3));
+  CHECK(accuracy_of_first(r, 100) == Approx(3.0 / 5));
+  const auto cm = confusion_matrix(r, 3);
+  CHECK(cm[1][2].item<std::int64_t>() == 1);
+  CHECK(cm[2][2].item<std::int64_t>() == 1);
+  CHECK(cm.sum().item<std::int64_t>() == 5);
+  CHECK(misclassified(r, 25) == std::vector<std::int64_t>{1, 3});
+  CHECK(misclassified(r, 1) == std::vector<std::int64_t>{1});
+}

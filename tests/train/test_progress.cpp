@@ -1,0 +1,32 @@
+#include <superconv/train/progress.hpp>
+
+#include "support.hpp"
+
+#include <sstream>
+
+using namespace superconv::train;
+
+TEST_CASE("ProgressBar: plain lines at each quarter, a redrawn bar, rate and ETA", "[train][progress]") {
+  std::ostringstream lines;
+  {
+    ProgressBar bar(lines, 8, "train", ProgressMode::kLines);
+    for (int i = 1; i <= 8; ++i) bar.update(i, i * 512, "loss 1.0");
+  }
+  const auto text = lines.str();
+  CHECK(std::count(text.begin(), text.end(), '\n') == 4);
+  CHECK_THAT(text, SC_CONTAINS("train 2/8 [======>") && SC_CONTAINS("train 8/8 [========================] loss 1.0 |") &&
+                       SC_CONTAINS(" img/s | ") && SC_CONTAINS("<00:00"));
+  std::ostringstream bar_out;
+  {
+    ProgressBar bar(bar_out, 4, "eval", ProgressMode::kBar);
+    bar.update(1, 10, "x");
+    bar.update(2, 20, "y");
+  }
+  CHECK(bar_out.str().front() == '\r');
+  CHECK(bar_out.str().back() == '\n');
+  std::ostringstream none;
+  ProgressBar(none, 4, "x", ProgressMode::kNone).update(4, 4, "z");
+  CHECK(none.str().empty());
+  CHECK(detail::format_seconds(3725) == "1:02:05");
+  CHECK(detail::format_seconds(-1) == "--:--");
+}

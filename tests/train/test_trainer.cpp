@@ -1,0 +1,187 @@
+#include <superconv/train/trainer.hpp>
+
+#include "support.hpp"
+
+#include <superconv/data/cifar10.hpp>
+#include <superconv/data/device_loader.hpp>
+#include <superconv/nn/custom_resnet.hpp>
+#include <superconv/optim/one_cycle.hpp>
+#include <superconv/transforms/compose.hpp>
+#include <superconv/transforms/cutout.hpp>
+#include <superconv/transforms/flip_lr.hpp>
+#include <superconv/transforms/random_crop.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace sc = superconv;
+using sc::data::DeviceLoader;
+using sc::data::DeviceLoaderOptions;
+
+namespace {
+/// 4 classes: the bright quadrant tells the class; noise everywhere.
+std::pair<at::Tensor, at::Tensor> quadrants(std::int64_t n, std::uint64_t seed) {
+  auto g = sc::make_generator(c10::kCPU, seed);
+  auto y = at::randint(0, 4, {n}, g, at::kLong);
+  auto im = at::randint(0, 120, {n, 3, 32, 32}, g, at::kLong);
+  for (std::int64_t i = 0; i < n; ++i) {
+    const auto q = y[i].item<std::int64_t>();
+    im[i].narrow(1, (q / 2) * 16, 16).narrow(2, (q % 2) * 16, 16).add_(120);
+  }
+  return {im.to(at::kByte), y};
+}
+
+struct Run {
+  std::vector<sc::train::EpochStats> history;
+  std::vector<at::Tensor> params;
+};
+
+/// A forwarding loader that asks for an interrupt when it hands out one given batch.
+struct InterruptingLoader {
+  DeviceLoader& inner;
+  std::int64_t at_epoch, at_batch, epoch = -1;
+  void start_epoch() {
+    ++epoch;
+    inner.start_epoch();
+  }
+  std::int64_t size() const { return inner.size(); }
+  sc::data::Batch get(std::int64_t i) {
+    if (epoch == at_epoch && i == at_batch) sc::train::request_interrupt();
+    return inner.get(i);
+  }
+  DeviceLoader::State state() const { return inner.state(); }
+  void load_state(const DeviceLoader::State& s) { inner.load_state(s); }
+};
+
+struct Setup {
+  at::Tensor xi, yi, xt, yt;
+  Setup() {
+    std::tie(xi, yi) = quadrants(512, 1);
+    std::tie(xt, yt) = quadrants(256, 2);
+  }
+  /// Trains to `epochs`; a non-empty `resume_from` loads that checkpoint first; `interrupt_at` = {epoch, batch}.
+  Run run(std::int64_t epochs, const std::string& ckpt = "", const std::string& resume_from = "",
+          std::pair<std::int64_t, std::int64_t> interrupt_at = {-1, -1}, double lr = 0.2) {
+    sc::train::clear_interrupt();
+    torch::manual_seed(42);
+    auto opts = DeviceLoaderOptions(128).seed(7).mean(sc::data::cifar10_mean()).std(sc::data::cifar10_std());
+    DeviceLoader train(xi, yi, opts), test(xt, yt, opts.shuffle(false));
+    namespace T = sc::transforms;
+    train.set_transform(T::Compose(T::RandomCrop(), T::FlipLR(), T::Cutout()));
+    sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(4));
+    torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(lr).momentum(0.9).nesterov(true).weight_decay(5e-4));
+    sc::optim::OneCycle sched(sgd, sc::optim::OneCycleOptions(lr, 3 * train.size()).pct_start(0.3).div_factor(10)
+                                       .final_div_factor(1).anneal(sc::optim::Anneal::kLinear));
+    sc::train::Trainer trainer(torch::nn::AnyModule(model), sgd, &sched,
+                               sc::train::TrainerOptions().label_smoothing(0.1).checkpoint(ckpt));
+    InterruptingLoader wrapped{train, interrupt_at.first, interrupt_at.second};
+    if (!resume_from.empty()) trainer.load_checkpoint(resume_from, wrapped);
+    trainer.fit(wrapped, test, epochs);
+    Run r{trainer.history(), {}};
+    for (const auto& p : model->parameters()) r.params.push_back(p.detach().clone());
+    return r;
+  }
+};
+
+void require_same(const Run& a, const Run& b) {
+  REQUIRE(a.history.size() == b.history.size());
+  for (std::size_t i = 0; i < a.history.size(); ++i) {
+    INFO("epoch " << i + 1);
+    CHECK(a.history[i].train_loss == b.history[i].train_loss);
+    CHECK(a.history[i].train_acc == b.history[i].train_acc);
+    CHECK(a.history[i].test_loss == b.history[i].test_loss);
+    CHECK(a.history[i].test_acc == b.history[i].test_acc);
+    CHECK(a.history[i].lr == b.history[i].lr);
+  }
+  for (std::size_t i = 0; i < a.params.size(); ++i) CHECK(at::equal(a.params[i], b.params[i]));
+}
+}  // namespace
+
+TEST_CASE("Trainer: the same seed gives identical metrics and weights", "[train][trainer]") {
+  Setup s;
+  auto a = s.run(2), b = s.run(2);
+  require_same(a, b);
+  CHECK(a.history[1].train_acc > 0.25);  // learning something (4 classes)
+  CHECK(a.history[0].lr == Approx(0.02));
+}
+
+TEST_CASE("Trainer: 2 epochs + resume for 1 equals 3 epochs straight", "[train][trainer][checkpoint]") {
+  Setup s;
+  sc_test::TempDir tmp("resume");
+  const auto ckpt = (tmp.path / "checkpoint.pt").string();
+  auto straight = s.run(3);
+  s.run(2, ckpt);
+  CHECK_FALSE(std::filesystem::exists(ckpt + ".tmp"));
+  auto resumed = s.run(3, ckpt, ckpt);
+  require_same(straight, resumed);
+}
+
+TEST_CASE("Trainer: Ctrl-C mid-epoch saves; resuming from there equals the straight run", "[train][trainer][interrupt]") {
+  Setup s;
+  sc_test::TempDir tmp("interrupt");
+  const auto ckpt = (tmp.path / "checkpoint.pt").string();
+  auto straight = s.run(3);
+  CHECK_THROWS_WITH(s.run(3, ckpt, "", {1, 1}), SC_CONTAINS("interrupted in epoch 2 after batch 2/4") &&
+                                                    SC_CONTAINS("checkpoint saved to " + ckpt));
+  REQUIRE(std::filesystem::exists(ckpt));
+  auto resumed = s.run(3, ckpt, ckpt);
+  require_same(straight, resumed);
+  sc::train::clear_interrupt();
+}
+
+TEST_CASE("Trainer: a non-finite loss stops with epoch, step and LR; the last good checkpoint stays", "[train][trainer]") {
+  Setup s;
+  sc_test::TempDir tmp("nan");
+  const auto ckpt = (tmp.path / "checkpoint.pt").string();
+  CHECK_THROWS_AS(s.run(3, ckpt, "", {-1, -1}, 1e6), sc::train::NonFiniteLoss);
+  try {
+    s.run(3, ckpt, "", {-1, -1}, 1e6);
+  } catch (const sc::train::NonFiniteLoss& e) {
+    const std::string m = e.what();
+    CHECK_THAT(m, SC_CONTAINS("non-finite in epoch") && SC_CONTAINS("at step") && SC_CONTAINS("(LR "));
+    if (std::filesystem::exists(ckpt)) CHECK_THAT(m, SC_CONTAINS("last good checkpoint"));
+  }
+}
+
+TEST_CASE("Trainer: logs in the reference run's format, and a progress bar", "[train][trainer]") {
+  auto [x, y] = quadrants(256, 3);
+  DeviceLoader train(x, y, DeviceLoaderOptions(64)), test(x, y, DeviceLoaderOptions(64).shuffle(false));
+  sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(4));
+  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
+  sc::optim::OneCycle sched(sgd, sc::optim::OneCycleOptions(0.05, 4).pct_start(0.5));
+  std::ostringstream log;
+  sc::train::Trainer t(torch::nn::AnyModule(model), sgd, &sched, sc::train::TrainerOptions().log(&log)
+                           .progress(sc::train::ProgressMode::kLines).step_per_batch(false));
+  int calls = 0;
+  t.on_epoch_end([&](const sc::train::EpochStats& s) { calls += s.epoch == 1; });
+  t.fit(train, test, 1);
+  CHECK(calls == 1);
+  const auto text = log.str();
+  CHECK_THAT(text, SC_CONTAINS("EPOCH: 1  LR: 0.002  M: 0.95") && SC_CONTAINS("Batch_id=3 Accuracy=") &&
+                       SC_CONTAINS("Test set: Average loss: ") && SC_CONTAINS("/256 (") && SC_CONTAINS("train 4/4 ["));
+  const auto e = t.evaluate(test);
+  CHECK(e.total == 256);
+  CHECK(e.predictions.numel() == 256);
+  CHECK(e.correct == e.predictions.eq(y).sum().item<std::int64_t>());
+}
+
+TEST_CASE("Trainer: short real-data run reaches well above chance", "[train][trainer][real][slow]") {
+  const auto dir = sc_test::real_data_dir();
+  if (dir.empty()) SC_SKIP(sc_test::kNoData);
+  auto tr = sc::data::Cifar10(dir, sc::data::Split::kTrain).limit(10240);
+  auto te = sc::data::Cifar10(dir, sc::data::Split::kTest).limit(1000);
+  torch::manual_seed(0);
+  auto opts = DeviceLoaderOptions(256).mean(sc::data::cifar10_mean()).std(sc::data::cifar10_std());
+  DeviceLoader train(tr.images(), tr.targets(), opts), test(te.images(), te.targets(), opts.shuffle(false));
+  namespace T = sc::transforms;
+  train.set_transform(T::Compose(T::RandomCrop(), T::FlipLR()));
+  sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(8).logit_scale(0.125));
+  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.4).momentum(0.9).nesterov(true).weight_decay(5e-4));
+  sc::optim::OneCycle sched(sgd, sc::optim::OneCycleOptions(0.4, 3 * train.size()).pct_start(0.25).div_factor(10)
+                                     .final_div_factor(1).anneal(sc::optim::Anneal::kLinear));
+  sc::train::Trainer t(torch::nn::AnyModule(model), sgd, &sched, sc::train::TrainerOptions().label_smoothing(0.1));
+  t.fit(train, test, 3);
+  const auto acc = t.history().back().test_acc;
+  INFO("test accuracy on records 0-999 after 3 short epochs: " << acc);
+  CHECK(acc > 0.45);  // chance is 0.10
+}

@@ -1,0 +1,53 @@
+#include <superconv/viz/line_chart.hpp>
+
+#include "support.hpp"
+
+#include <superconv/optim/cyclic_lr.hpp>
+
+using namespace superconv::viz;
+
+namespace {
+bool is(const Color& p, const Color& c, int tol = 40) {
+  return std::abs(p.r - c.r) <= tol && std::abs(p.g - c.g) <= tol && std::abs(p.b - c.b) <= tol;
+}
+/// Top-most row in column x with the colour c, or -1.
+int top_of(const Canvas& canvas, int x, const Color& c, int y0, int y1) {
+  for (int y = y0; y <= y1; ++y)
+    if (is(canvas.at(x, y), c)) return y;
+  return -1;
+}
+}  // namespace
+
+TEST_CASE("The zigzag: CyclicLR drawn as a chart peaks at odd step-size multiples", "[viz][line_chart]") {
+  superconv::optim::CyclicLR clr(superconv::optim::CyclicLROptions(0.001, 0.006).step_size_up(100));
+  std::vector<double> x, y;
+  for (int i = 0; i <= 600; ++i) x.push_back(i), y.push_back(clr.lr_at(i));
+  LineChart chart(LineChartOptions().title("zigzag").x_label("iterations").y_label("learning rate").legend(false));
+  chart.add({"lr", x, y, colors::kBlue, 3.0});
+  auto c = chart.render();
+  const auto a = chart.area();
+  const int peak_y = static_cast<int>(chart.py(0.006)), trough_y = static_cast<int>(chart.py(0.001));
+  for (int k = 0; k <= 6; ++k) {
+    const int px = static_cast<int>(std::lround(chart.px(k * 100.0)));
+    const int top = top_of(c, std::clamp(px, a.left + 2, a.right - 2), colors::kBlue, a.top, a.bottom);
+    INFO("k = " << k << ", x = " << px << ", top = " << top);
+    CHECK(std::abs(top - (k % 2 ? peak_y : trough_y)) <= 4);
+  }
+  // Half-way up the first rise the line sits half-way between.
+  const int mid = top_of(c, static_cast<int>(std::lround(chart.px(50))), colors::kBlue, a.top, a.bottom);
+  CHECK(std::abs(mid - static_cast<int>(chart.py(0.0035))) <= 4);
+}
+
+TEST_CASE("LineChart: log x, second axis, legend, markers, labels", "[viz][line_chart]") {
+  LineChart chart(LineChartOptions().title("t").x_label("lr").y_label("loss").y2_label("m").log_x(true));
+  chart.add({"loss", {1e-4, 1e-2, 1}, {2, 1, 3}, colors::kBlue});
+  chart.add({"m", {1e-4, 1}, {0.85, 0.95}, colors::kOrange, 2.0, true});
+  chart.add_vline({1e-2, "valley", colors::kRed});
+  auto c = chart.render();
+  // Log axis: 1e-2 sits half-way between 1e-4 and 1.
+  CHECK(chart.px(1e-2) == Approx((chart.px(1e-4) + chart.px(1)) / 2));
+  CHECK(is(c.at(static_cast<int>(chart.px(1e-2)), static_cast<int>(chart.py(1.0))), colors::kBlue, 60));
+  CHECK(is(c.at(static_cast<int>(chart.px(1e-2)) + 1, static_cast<int>(chart.py(0.9, true))), colors::kOrange, 60));
+  CHECK_THROWS_WITH(LineChart().add({"bad", {1, 2}, {1}}), SC_CONTAINS("'bad' has 2 x values and 1 y values"));
+  CHECK_THROWS_WITH(LineChart().render(), SC_CONTAINS("no finite points"));
+}
