@@ -6,6 +6,10 @@
 #   2. a Python that has torch: SUPERCONV_PYTHON, the project's .venv, then python3 on PATH
 #      (torch.utils.cmake_prefix_path);
 #   3. otherwise an error that says how to get it (`make test` installs the CPU build into .venv).
+# Vendored with add_subdirectory, the imported targets found here must be visible to the parent project too.
+if(NOT SUPERCONV_TOP_LEVEL)
+  set(CMAKE_FIND_PACKAGE_TARGETS_GLOBAL ON)  # CMake >= 3.24
+endif()
 find_package(Torch QUIET)
 if(NOT Torch_FOUND)
   set(_sc_pythons "")
@@ -39,6 +43,8 @@ endif()
 message(STATUS "superconv: Torch ${Torch_VERSION} (${TORCH_LIBRARIES})")
 
 find_package(fmt REQUIRED)
+
+unset(CMAKE_FIND_PACKAGE_TARGETS_GLOBAL)
 
 find_path(SUPERCONV_STB_INCLUDE_DIR NAMES stb_image_write.h PATH_SUFFIXES stb)
 if(NOT SUPERCONV_STB_INCLUDE_DIR)

@@ -13,6 +13,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 build=${SUPERCONV_BUILD_DIR:-build}
 torch_version=${SUPERCONV_TORCH_VERSION:-2.13.0}
+# ccache with paths relative to the checkout: a second clone (CI) reuses the first one's objects.
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 say() { printf '\033[1m[superconv]\033[0m %s\n' "$*"; }
 
 install_packages() {
@@ -21,6 +23,7 @@ install_packages() {
   command -v cmake >/dev/null || missing+=(cmake)
   command -v ninja >/dev/null || missing+=(ninja-build)
   command -v make >/dev/null || missing+=(make)
+  command -v ccache >/dev/null || missing+=(ccache)
   command -v python3 >/dev/null || missing+=(python3)
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
   for p in libfmt-dev catch2 libstb-dev libcli11-dev; do
@@ -60,7 +63,8 @@ configure() {  # $1 build dir, rest: extra cmake options
   local prefix
   prefix=$(torch_prefix)
   say "configuring $dir (LibTorch: $prefix)"
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=$prefix" "$@" >/dev/null
+  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=$prefix" \
+    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "$@" >/dev/null
   echo "$*" > "$stamp"
 }
 

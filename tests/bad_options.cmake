@@ -18,7 +18,7 @@ expect_usage_error("--epochs" --schedule-only --epochs 0)
 expect_usage_error("--bogus" --bogus)
 expect_usage_error("--momentum-min (0.99) must not exceed --momentum-max (0.95)" --schedule-only --momentum-min 0.99)
 # A missing data folder is not a usage error: exit 1, naming the folder and how to get the data.
-execute_process(COMMAND "${EXE}" --data /nonexistent/cifar --epochs 1 RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_QUIET)
+execute_process(COMMAND "${EXE}" --data /nonexistent/cifar --epochs 1 --peak-epoch 0.5 RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_QUIET)
 if(NOT rc EQUAL 1 OR NOT err MATCHES "/nonexistent/cifar does not exist" OR NOT err MATCHES "FetchCIFAR10")
   message(FATAL_ERROR "missing data: expected exit 1 naming the folder, got ${rc}: ${err}")
 endif()

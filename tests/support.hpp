@@ -1,6 +1,11 @@
 // Test support: one include for Catch2 v2 (Debian 12) and v3 (Debian 13), the real data's location, temp folders.
 #pragma once
 
+// c10's logging header defines CHECK (abort on failure) too. Include it first and drop its CHECK, so that Catch's
+// CHECK wins whatever a test includes afterwards (the header guard keeps c10 from redefining it).
+#include <c10/util/Logging.h>
+#undef CHECK
+
 #if __has_include(<catch2/catch_test_macros.hpp>)
 #include <catch2/catch_approx.hpp>
 #include <catch2/catch_test_macros.hpp>

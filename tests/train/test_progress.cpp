@@ -27,6 +27,6 @@ TEST_CASE("ProgressBar: plain lines at each quarter, a redrawn bar, rate and ETA
   std::ostringstream none;
   ProgressBar(none, 4, "x", ProgressMode::kNone).update(4, 4, "z");
   CHECK(none.str().empty());
-  CHECK(detail::format_seconds(3725) == "1:02:05");
-  CHECK(detail::format_seconds(-1) == "--:--");
+  CHECK(superconv::train::detail::format_seconds(3725) == "1:02:05");
+  CHECK(superconv::train::detail::format_seconds(-1) == "--:--");
 }

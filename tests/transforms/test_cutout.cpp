@@ -21,7 +21,8 @@ TEST_CASE("Cutout: one clipped 8x8 square per sample, same in every channel, mea
   // The centre is uniform over 0..31: the mean covered rows are 240/32 = 7.5, the mean area 7.5^2 = 56.25.
   const double mean_area = area.to(at::kDouble).mean().item<double>();
   CHECK(mean_area == Approx(56.25).margin(0.4));
-  CHECK(area.eq(64).to(at::kDouble).mean().item<double>() == Approx(24.0 * 24.0 / 1024.0).margin(0.02));
+  // Whole 8x8 holes need the centre in 4..28 on both axes: (25/32)^2.
+  CHECK(area.eq(64).to(at::kDouble).mean().item<double>() == Approx(25.0 * 25.0 / 1024.0).margin(0.02));
   CHECK(at::equal(y.masked_select(hole.logical_not()), x.masked_select(hole.logical_not())));
 }
 

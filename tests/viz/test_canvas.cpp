@@ -52,13 +52,18 @@ TEST_CASE("Canvas: rectangles, text ink inside its box, vertical text", "[viz][c
   CHECK(outside == 0);
   Canvas v(60, 200);
   v.text_vertical(30, 100, "loss", colors::kBlack);
-  int ink_rows = 0;
-  for (int y = 0; y < 200; ++y) {
-    bool any = false;
-    for (int x = 0; x < 60; ++x) any = any || dark(v, x, y);
-    ink_rows += any;
-  }
-  CHECK(ink_rows > 25);  // the word runs down the canvas
+  int first = -1, last = -1, left = 60, right = -1;
+  for (int y = 0; y < 200; ++y)
+    for (int x = 0; x < 60; ++x)
+      if (dark(v, x, y)) {
+        if (first < 0) first = y;
+        last = y, left = std::min(left, x), right = std::max(right, x);
+      }
+  // The word runs down the canvas: as tall as the horizontal text is wide, as wide as it is tall, centred.
+  CHECK(last - first + 1 >= Canvas::text_width("loss") - 6);
+  CHECK(last - first + 1 <= Canvas::text_width("loss"));
+  CHECK(right - left + 1 <= Canvas::text_height() + 4);
+  CHECK(std::abs((first + last) / 2 - 100) <= 4);
   CHECK_THROWS_WITH(Canvas(0, 10), SC_CONTAINS("size 0x10 outside"));
   CHECK_THROWS_WITH(c.at(200, 0), SC_CONTAINS("pixel (200, 0) outside 200x80"));
 }

@@ -15,7 +15,7 @@ TEST_CASE("image_grid puts each image at its place, upscaled, with its caption b
   }
   auto o = ImageGridOptions().cols(3).scale(4);
   auto c = image_grid(ims, caps, o);
-  const int cell_w = std::max(32, Canvas::text_width("true: cat") + 4);
+  const int cell_w = std::max(32, std::max(Canvas::text_width("true: cat"), Canvas::text_width("pred: dog")) + 4);
   const int cell_h = 32 + 2 * (Canvas::text_height() + 6) + 4;
   CHECK(c.width() == o.padding() + 3 * (cell_w + o.padding()));
   CHECK(c.height() == o.padding() + 3 * (cell_h + o.padding()));

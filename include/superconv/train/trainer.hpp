@@ -210,6 +210,10 @@ class Trainer {
       s.epoch = epoch_ + 1;
       s.lr = scheduler_ ? scheduler_->lr() : optimizer_.param_groups().front().options().get_lr();
       s.momentum = scheduler_ ? scheduler_->momentum() : std::nan("");
+      if (batch_ > 0 && partial_.defined() && partial_.numel() == kPartialFields) {  // resumed mid-epoch
+        s.lr = partial_[3].item<double>();
+        s.momentum = partial_[4].item<double>();
+      }
       if (auto* log = options_.log()) {
         *log << fmt::format("EPOCH: {}  LR: {:.6g}  M: {:.6g}\n", s.epoch, s.lr, s.momentum) << std::flush;
       }
@@ -256,7 +260,7 @@ class Trainer {
     detail::write_tensor(a, "loader_permutation", st.permutation);
     detail::write_tensor(a, "loader_shuffle_generator", st.shuffle_generator);
     detail::write_tensor(a, "loader_transform_generator", st.transform_generator);
-    detail::write_tensor(a, "partial", partial_.defined() ? partial_ : at::zeros({3}, at::kDouble));
+    detail::write_tensor(a, "partial", partial_.defined() ? partial_ : at::zeros({kPartialFields}, at::kDouble));
     std::vector<double> flat;
     for (const auto& s : history_) {
       const auto v = s.to_vector();
@@ -311,6 +315,9 @@ class Trainer {
     return model_.forward(in).to(at::kFloat);
   }
 
+  /// A mid-epoch state: [loss * count, correct, count, the epoch's first LR, its first momentum].
+  static constexpr std::int64_t kPartialFields = 5;
+
   template <typename Loader>
   void train_epoch(Loader& loader, EpochStats& s) {
     auto& m = *model_.ptr();
@@ -321,12 +328,10 @@ class Trainer {
     // Sums on the device: [loss * count, correct, count]; read on the host a few times an epoch only.
     auto sums = at::zeros({3}, dopt.dtype(at::kDouble));
     auto losses = at::zeros({n}, dopt.dtype(at::kFloat));
-    std::int64_t seen = 0;
     if (batch_ == 0) {
       loader.start_epoch();
     } else if (partial_.defined()) {
-      sums.copy_(partial_);  // resuming mid-epoch: the loader's order came from the checkpoint
-      seen = static_cast<std::int64_t>(partial_[2].item<double>());
+      sums.copy_(partial_.narrow(0, 0, 3));  // resuming mid-epoch: the loader's order came from the checkpoint
     }
     std::vector<double> step_lrs(static_cast<std::size_t>(n), 0.0);
     std::optional<ProgressBar> bar;
@@ -357,7 +362,6 @@ class Trainer {
                               logits.argmax(1).eq(b.target).sum().to(at::kDouble),
                               at::full({}, static_cast<double>(count), dopt.dtype(at::kDouble))});
         sums += row;
-        seen += count;
         images += count;
       }
       batch_ = i + 1;
@@ -377,7 +381,7 @@ class Trainer {
         }
       }
       if (interrupt_requested() && !last) {
-        partial_ = sums.cpu();
+        partial_ = at::cat({sums.cpu(), at::tensor(std::vector<double>{s.lr, s.momentum}, at::kDouble)});
         if (bar) bar->finish();
         std::string where = "no checkpoint path was set, so nothing was saved";
         if (!options_.checkpoint().empty()) {

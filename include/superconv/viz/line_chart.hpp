@@ -107,7 +107,7 @@ class LineChart {
   };
   Area area() const {
     const int title_h = options_.title().empty() ? 16 : 50;
-    return {88, title_h, options_.width() - (has_right_ ? 96 : 28), options_.height() - 70};
+    return {left_margin_, title_h, options_.width() - right_margin_, options_.height() - 70};
   }
 
   /// Canvas x of a data x (after layout in render()).
@@ -163,9 +163,10 @@ class LineChart {
       if (options_.grid()) c.fill_rect(x, a.top, 1, a.bottom - a.top, colors::kLightGray);
       c.fill_rect(x, a.bottom, 1, 6, ink);
       const int w = Canvas::text_width(xl[i]);
-      if (x - w / 2 > last_label_end + 6) {  // skip labels that would overlap the previous one
-        c.text(x, a.bottom + 12, xl[i], ink, 2, Align::kCenter);
-        last_label_end = x + w / 2;
+      const int cx = std::clamp(x, w / 2 + 2, options_.width() - w / 2 - 2);  // keep the label on the canvas
+      if (cx - w / 2 > last_label_end + 6) {  // skip labels that would overlap the previous one
+        c.text(cx, a.bottom + 12, xl[i], ink, 2, Align::kCenter);
+        last_label_end = cx + w / 2;
       }
     }
     // Series, clipped to the plot area by construction of the ranges.
@@ -178,11 +179,18 @@ class LineChart {
         else c.line(x0, y0, x1, y1, s.color, s.thickness);
       }
     }
+    int row = 0;
     for (const auto& v : vlines_) {
       if (!(v.x >= xlo_ && v.x <= xhi_)) continue;
       const double x = px(v.x);
       c.dashed_line(x, a.top, x, a.bottom, v.color, 1.5);
-      c.text(static_cast<int>(x) + 4, a.top + 4, v.label, v.color, 2, Align::kLeft);
+      // Labels stacked one per row; a label that would run past the plot's right edge goes left of its line.
+      const int w = Canvas::text_width(v.label);
+      const bool left = static_cast<int>(x) + 4 + w > a.right - 4;
+      const int y = a.bottom - 22 - 20 * row++;
+      c.fill_rect(left ? static_cast<int>(x) - w - 6 : static_cast<int>(x) + 2, y - 2, w + 4, 18, colors::kWhite);
+      c.text(left ? static_cast<int>(x) - 4 : static_cast<int>(x) + 4, y, v.label, v.color, 2,
+             left ? Align::kRight : Align::kLeft);
     }
     // Frame, labels, title.
     c.rect(a.left, a.top, a.right - a.left + 1, a.bottom - a.top + 1, ink);
@@ -190,7 +198,7 @@ class LineChart {
     if (!options_.x_label().empty()) {
       c.text((a.left + a.right) / 2, options_.height() - 28, options_.x_label(), ink, 2, Align::kCenter);
     }
-    if (!options_.y_label().empty()) c.text_vertical(18, (a.top + a.bottom) / 2, options_.y_label(), ink, 2);
+    if (!options_.y_label().empty()) c.text_vertical(16, (a.top + a.bottom) / 2, options_.y_label(), ink, 2);
     if (has_right_ && !options_.y2_label().empty()) {
       c.text_vertical(options_.width() - 16, (a.top + a.bottom) / 2, options_.y2_label(), ink, 2);
     }
@@ -223,6 +231,14 @@ class LineChart {
       pad(y2lo, y2hi);
     }
     xlo_ = xlo, xhi_ = xhi, ylo_ = ylo, yhi_ = yhi, y2lo_ = y2lo, y2hi_ = y2hi;
+    // Margins wide enough for the tick labels plus the rotated axis title beside them.
+    auto widest = [](double lo, double hi) {
+      int w = 0;
+      for (double v : detail::nice_ticks(lo, hi)) w = std::max(w, Canvas::text_width(detail::tick_label(v)));
+      return w;
+    };
+    left_margin_ = widest(ylo_, yhi_) + 16 + (options_.y_label().empty() ? 8 : 30);
+    right_margin_ = has_right_ ? widest(y2lo_, y2hi_) + 16 + (options_.y2_label().empty() ? 8 : 30) : 28;
   }
 
   static void pad(double& lo, double& hi) {
@@ -261,6 +277,7 @@ class LineChart {
   std::vector<double> xticks_;
   std::vector<std::string> xtick_labels_;
   bool has_right_ = false;
+  int left_margin_ = 88, right_margin_ = 28;
   double xlo_ = 0, xhi_ = 1, ylo_ = 0, yhi_ = 1, y2lo_ = 0, y2hi_ = 1;
 };
 
