@@ -19,7 +19,9 @@
 
 namespace sc = superconv;
 using Clock = std::chrono::steady_clock;
-static double since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+static double since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
 
 int main(int argc, char** argv) {
   const auto dir = sc::data::resolve_cifar10_dir(argc > 1 ? argv[1] : "");
@@ -52,8 +54,10 @@ int main(int argc, char** argv) {
   };
   epoch(augmented);
   const double tp = epoch(plain), ta = epoch(augmented);
-  fmt::print("loader (gather + normalise), batch 512: {:.0f} img/s ({:.2f} ms/batch)\n", 50000 / tp, 1e3 * tp / plain.size());
-  fmt::print("loader + RandomCrop + FlipLR + Cutout:   {:.0f} img/s ({:.2f} ms/batch)\n", 50000 / ta, 1e3 * ta / augmented.size());
+  fmt::print("loader (gather + normalise), batch 512: {:.0f} img/s ({:.2f} ms/batch)\n", 50000 / tp,
+             1e3 * tp / plain.size());
+  fmt::print("loader + RandomCrop + FlipLR + Cutout:   {:.0f} img/s ({:.2f} ms/batch)\n", 50000 / ta,
+             1e3 * ta / augmented.size());
   // One width-64 training step at batch 512 (fp32), for scale.
   torch::manual_seed(0);
   sc::nn::CustomResNet model;

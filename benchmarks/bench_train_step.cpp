@@ -30,7 +30,8 @@ int main(int argc, char** argv) {
   torch::manual_seed(0);
   sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(width));
   if (cl) sc::nn::to_channels_last(*model);
-  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(5e-4));
+  torch::optim::SGD sgd(model->parameters(),
+                        torch::optim::SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(5e-4));
   auto x = at::randn({batch, 3, 32, 32});
   if (cl) x = x.contiguous(at::MemoryFormat::ChannelsLast);
   auto y = at::randint(0, 10, {batch}, at::kLong);
@@ -40,7 +41,7 @@ int main(int argc, char** argv) {
     sgd.zero_grad();
     at::Tensor logits;
     {
-      sc::train::detail::AutocastGuard guard(c10::kCPU, amp, c10::kBFloat16);
+      sc::train::AutocastGuard guard(c10::kCPU, amp, c10::kBFloat16);
       logits = model(x);
     }
     auto loss = torch::nn::functional::cross_entropy(logits.to(at::kFloat), y);

@@ -5,6 +5,7 @@
 #include "support.hpp"
 
 TEST_CASE("umbrella header, translation unit A", "[umbrella]") {
-  CHECK(superconv::nn::count_parameters(*superconv::nn::CustomResNet(superconv::nn::CustomResNetOptions().width(4))) > 0);
+  CHECK(superconv::nn::count_parameters(*superconv::nn::CustomResNet(superconv::nn::CustomResNetOptions().width(4))) >
+        0);
   CHECK(superconv::json_number(0.5) == "0.5");
 }

@@ -21,16 +21,20 @@ int main(int argc, char** argv) {
   CLI::App app{"Draw the triangular cyclic-LR curve (the zigzag) to a PNG."};
   app.add_option("output", out, "PNG to write")->capture_default_str();
   app.add_option("--cycles", cycles, "number of cycles")->check(CLI::Range(1, 1000))->capture_default_str();
-  app.add_option("--step-size", step_size, "iterations per half cycle")->check(CLI::PositiveNumber)->capture_default_str();
+  app.add_option("--step-size", step_size, "iterations per half cycle")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
   app.add_option("--base-lr", base_lr, "lowest LR")->check(CLI::NonNegativeNumber)->capture_default_str();
   app.add_option("--max-lr", max_lr, "highest LR")->check(CLI::PositiveNumber)->capture_default_str();
   app.add_option("--mode", mode, "triangular|triangular2|exp_range")
-      ->check(CLI::IsMember({"triangular", "triangular2", "exp_range"}))->capture_default_str();
+      ->check(CLI::IsMember({"triangular", "triangular2", "exp_range"}))
+      ->capture_default_str();
   app.add_option("--width", width, "image width")->check(CLI::Range(200, 8000))->capture_default_str();
   app.add_option("--height", height, "image height")->check(CLI::Range(150, 8000))->capture_default_str();
   try {
     app.parse(argc, argv);
-    if (base_lr >= max_lr) throw CLI::ValidationError(fmt::format("--base-lr ({}) must be below --max-lr ({})", base_lr, max_lr));
+    if (base_lr >= max_lr)
+      throw CLI::ValidationError(fmt::format("--base-lr ({}) must be below --max-lr ({})", base_lr, max_lr));
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
@@ -39,12 +43,18 @@ int main(int argc, char** argv) {
   }
   try {
     const auto m = mode == "triangular2" ? sc::optim::CyclicMode::kTriangular2
-                   : mode == "exp_range" ? sc::optim::CyclicMode::kExpRange : sc::optim::CyclicMode::kTriangular;
+                   : mode == "exp_range" ? sc::optim::CyclicMode::kExpRange
+                                         : sc::optim::CyclicMode::kTriangular;
     sc::optim::CyclicLR clr(sc::optim::CyclicLROptions(base_lr, max_lr).step_size_up(step_size).mode(m).gamma(0.99994));
     std::vector<double> it, lr;
-    for (std::int64_t i = 0; i <= 2 * cycles * step_size; ++i) it.push_back(static_cast<double>(i)), lr.push_back(clr.lr_at(i));
-    sc::viz::LineChart chart(sc::viz::LineChartOptions().width(width).height(height).legend(false)
-                                 .title(fmt::format("Cyclic learning rate ({})", mode)).x_label("iterations")
+    for (std::int64_t i = 0; i <= 2 * cycles * step_size; ++i)
+      it.push_back(static_cast<double>(i)), lr.push_back(clr.lr_at(i));
+    sc::viz::LineChart chart(sc::viz::LineChartOptions()
+                                 .width(width)
+                                 .height(height)
+                                 .legend(false)
+                                 .title(fmt::format("Cyclic learning rate ({})", mode))
+                                 .x_label("iterations")
                                  .y_label("learning rate"));
     chart.add({"lr", it, lr, sc::viz::colors::kBlue, 3.0});
     std::vector<double> ticks;

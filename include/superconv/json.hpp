@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// A small JSON writer (output only; run files are written, never read back): objects, arrays, strings with escaping, finite-or-null numbers.
+// A small JSON writer (output only; run files are written, never read back): objects, arrays, strings with escaping,
+// finite-or-null numbers.
 #pragma once
 
 #include <c10/util/Exception.h>
@@ -25,11 +26,21 @@ inline std::string json_escape(const std::string& s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c < 0x20) {
           char buf[8];
@@ -64,17 +75,22 @@ class JsonObject {
   JsonObject& add(const std::string& key, bool value) { return raw(key, value ? "true" : "false"); }
   template <typename T, typename = std::enable_if_t<std::is_arithmetic<T>::value>>
   JsonObject& add(const std::string& key, T value) {
-    if constexpr (std::is_integral<T>::value) return raw(key, std::to_string(value));
-    else return raw(key, json_number(static_cast<double>(value)));
+    if constexpr (std::is_integral<T>::value)
+      return raw(key, std::to_string(value));
+    else
+      return raw(key, json_number(static_cast<double>(value)));
   }
   template <typename T>
   JsonObject& add(const std::string& key, const std::vector<T>& values) {
     std::string s = "[";
     for (std::size_t i = 0; i < values.size(); ++i) {
       if (i) s += ", ";
-      if constexpr (std::is_same<T, std::string>::value) s += json_escape(values[i]);
-      else if constexpr (std::is_integral<T>::value) s += std::to_string(values[i]);
-      else s += json_number(static_cast<double>(values[i]));
+      if constexpr (std::is_same<T, std::string>::value)
+        s += json_escape(values[i]);
+      else if constexpr (std::is_integral<T>::value)
+        s += std::to_string(values[i]);
+      else
+        s += json_number(static_cast<double>(values[i]));
     }
     return raw(key, s + "]");
   }

@@ -8,13 +8,15 @@
 
 #define SUPERCONV_DETAIL_STR2(x) #x
 #define SUPERCONV_DETAIL_STR(x) SUPERCONV_DETAIL_STR2(x)
-#define SUPERCONV_VERSION_STRING                                                                   \
-  SUPERCONV_DETAIL_STR(SUPERCONV_VERSION_MAJOR)                                                    \
+#define SUPERCONV_VERSION_STRING                \
+  SUPERCONV_DETAIL_STR(SUPERCONV_VERSION_MAJOR) \
   "." SUPERCONV_DETAIL_STR(SUPERCONV_VERSION_MINOR) "." SUPERCONV_DETAIL_STR(SUPERCONV_VERSION_PATCH)
 
 namespace superconv {
 
 /// The library's version, "major.minor.patch".
-inline const char* version() { return SUPERCONV_VERSION_STRING; }
+inline const char* version() {
+  return SUPERCONV_VERSION_STRING;
+}
 
 }  // namespace superconv

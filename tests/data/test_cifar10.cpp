@@ -19,7 +19,8 @@ std::vector<std::uint8_t> crafted_file(int seed) {
     r[0] = static_cast<std::uint8_t>((i * 7 + seed) % 10);
     for (int c = 0; c < 3; ++c)
       for (int y = 0; y < 32; ++y)
-        for (int x = 0; x < 32; ++x) r[1 + c * 1024 + y * 32 + x] = static_cast<std::uint8_t>((i + c * 11 + y * 3 + x + seed) % 256);
+        for (int x = 0; x < 32; ++x)
+          r[1 + c * 1024 + y * 32 + x] = static_cast<std::uint8_t>((i + c * 11 + y * 3 + x + seed) % 256);
   }
   return buf;
 }
@@ -61,20 +62,24 @@ TEST_CASE("Cifar10 rejects bad input with the file, the problem and how to get t
   sc_test::TempDir tmp("cifar-bad");
   const auto dir = crafted_set(tmp.path / "cifar");
   SECTION("missing folder") {
-    CHECK_THROWS_WITH(Cifar10(tmp.path / "nope", Split::kTrain), SC_CONTAINS("nope does not exist") && SC_CONTAINS("FetchCIFAR10.cmake"));
+    CHECK_THROWS_WITH(Cifar10(tmp.path / "nope", Split::kTrain),
+                      SC_CONTAINS("nope does not exist") && SC_CONTAINS("FetchCIFAR10.cmake"));
   }
   SECTION("missing file") {
     fs::remove(dir / "data_batch_3.bin");
-    CHECK_THROWS_WITH(Cifar10(dir, Split::kTrain), SC_CONTAINS("data_batch_3.bin not found") && SC_CONTAINS("SUPERCONV_DATA"));
+    CHECK_THROWS_WITH(Cifar10(dir, Split::kTrain),
+                      SC_CONTAINS("data_batch_3.bin not found") && SC_CONTAINS("SUPERCONV_DATA"));
   }
   SECTION("truncated file") {
     fs::resize_file(dir / "data_batch_5.bin", Cifar10::kFileBytes - 5);
     CHECK_THROWS_WITH(Cifar10(dir, Split::kTrain), SC_CONTAINS("data_batch_5.bin is truncated") &&
-                                                       SC_CONTAINS("expected 30730000 bytes") && SC_CONTAINS("found 30729995 bytes"));
+                                                       SC_CONTAINS("expected 30730000 bytes") &&
+                                                       SC_CONTAINS("found 30729995 bytes"));
   }
   SECTION("over-long file") {
     fs::resize_file(dir / "test_batch.bin", Cifar10::kFileBytes + 3073);
-    CHECK_THROWS_WITH(Cifar10(dir, Split::kTest), SC_CONTAINS("test_batch.bin is too long") && SC_CONTAINS("found 30733073 bytes"));
+    CHECK_THROWS_WITH(Cifar10(dir, Split::kTest),
+                      SC_CONTAINS("test_batch.bin is too long") && SC_CONTAINS("found 30733073 bytes"));
   }
   SECTION("label byte above 9") {
     {
@@ -82,7 +87,8 @@ TEST_CASE("Cifar10 rejects bad input with the file, the problem and how to get t
       f.seekp(4321 * Cifar10::kRecordBytes);
       f.put(static_cast<char>(12));
     }
-    CHECK_THROWS_WITH(Cifar10(dir, Split::kTrain), SC_CONTAINS("data_batch_2.bin: record 4321") && SC_CONTAINS("label byte 12"));
+    CHECK_THROWS_WITH(Cifar10(dir, Split::kTrain),
+                      SC_CONTAINS("data_batch_2.bin: record 4321") && SC_CONTAINS("label byte 12"));
   }
   SECTION("a path that is a file, not a folder") {
     CHECK_THROWS_WITH(Cifar10(dir / "test_batch.bin", Split::kTest), SC_CONTAINS("does not exist"));

@@ -13,8 +13,13 @@ TEST_CASE("CyclicLR equals PyTorch's CyclicLR step for step (golden values)", "[
     std::vector<at::Tensor> p{at::zeros({1}, at::requires_grad())};
     torch::optim::SGD sgd(p, torch::optim::SGDOptions(0.1).momentum(0.9));
     const CyclicMode modes[] = {CyclicMode::kTriangular, CyclicMode::kTriangular2, CyclicMode::kExpRange};
-    auto o = CyclicLROptions(c.base_lr, c.max_lr).step_size_up(c.up).step_size_down(c.down).mode(modes[c.mode])
-                 .gamma(c.gamma).base_momentum(c.base_momentum).max_momentum(c.max_momentum);
+    auto o = CyclicLROptions(c.base_lr, c.max_lr)
+                 .step_size_up(c.up)
+                 .step_size_down(c.down)
+                 .mode(modes[c.mode])
+                 .gamma(c.gamma)
+                 .base_momentum(c.base_momentum)
+                 .max_momentum(c.max_momentum);
     CyclicLR s(sgd, o);
     for (std::size_t i = 0; i < c.lr.size(); ++i) {
       INFO("step " << i);

@@ -101,16 +101,20 @@ TEST_CASE("LRRangeTest: a NaN loss ends the sweep; bad options", "[optim][lr_ran
   });
   CHECK(r.lrs.size() == 31);
   CHECK_THAT(r.stop_reason, SC_CONTAINS("non-finite at iteration 30"));
-  CHECK_THROWS_WITH(LRRangeTest(*model, sgd, LRRangeTestOptions(1, 0.1, 10)), SC_CONTAINS("end_lr (0.1) must exceed start_lr (1)"));
+  CHECK_THROWS_WITH(LRRangeTest(*model, sgd, LRRangeTestOptions(1, 0.1, 10)),
+                    SC_CONTAINS("end_lr (0.1) must exceed start_lr (1)"));
   CHECK_THROWS_WITH(suggestion_from_string("fast"), SC_CONTAINS("unknown suggestion 'fast'"));
 }
 
-TEST_CASE("LRRangeTest on real CIFAR-10: suggestion inside the sweep, weights unchanged", "[optim][lr_range_test][real]") {
+TEST_CASE("LRRangeTest on real CIFAR-10: suggestion inside the sweep, weights unchanged",
+          "[optim][lr_range_test][real]") {
   const auto dir = sc_test::real_data_dir();
   if (dir.empty()) SC_SKIP(sc_test::kNoData);
   auto data = superconv::data::Cifar10(dir, superconv::data::Split::kTrain).limit(2048);
-  superconv::data::DeviceLoader loader(data.images(), data.targets(), superconv::data::DeviceLoaderOptions(128)
-      .mean(superconv::data::cifar10_mean()).std(superconv::data::cifar10_std()));
+  superconv::data::DeviceLoader loader(data.images(), data.targets(),
+                                       superconv::data::DeviceLoaderOptions(128)
+                                           .mean(superconv::data::cifar10_mean())
+                                           .std(superconv::data::cifar10_std()));
   torch::manual_seed(1);
   superconv::nn::CustomResNet model(superconv::nn::CustomResNetOptions().width(8));
   torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9).nesterov(true));

@@ -31,8 +31,10 @@ TEST_CASE("OneCycle equals PyTorch's OneCycleLR step for step (golden values)", 
     INFO("case " << c.name);
     std::vector<at::Tensor> p{at::zeros({1}, at::requires_grad())};
     std::unique_ptr<torch::optim::Optimizer> opt;
-    if (c.adam) opt = std::make_unique<torch::optim::Adam>(p, torch::optim::AdamOptions(0.1));
-    else opt = std::make_unique<torch::optim::SGD>(p, torch::optim::SGDOptions(0.1).momentum(0.9));
+    if (c.adam)
+      opt = std::make_unique<torch::optim::Adam>(p, torch::optim::AdamOptions(0.1));
+    else
+      opt = std::make_unique<torch::optim::SGD>(p, torch::optim::SGDOptions(0.1).momentum(0.9));
     OneCycle s(*opt, options_of(c));
     const OneCycle pure(options_of(c));
     REQUIRE(c.lr.size() == static_cast<std::size_t>(c.total_steps + 1));
@@ -49,12 +51,19 @@ TEST_CASE("OneCycle equals PyTorch's OneCycleLR step for step (golden values)", 
 }
 
 TEST_CASE("The recipe's per-epoch schedule reproduces the reference run's log", "[optim][one_cycle]") {
-  OneCycle s(OneCycleOptions(0.157, 24).pct_start(5.0 / 24).div_factor(10).final_div_factor(1).anneal(Anneal::kLinear)
-                 .base_momentum(0.8).max_momentum(0.95));
+  OneCycle s(OneCycleOptions(0.157, 24)
+                 .pct_start(5.0 / 24)
+                 .div_factor(10)
+                 .final_div_factor(1)
+                 .anneal(Anneal::kLinear)
+                 .base_momentum(0.8)
+                 .max_momentum(0.95));
   const std::vector<double> lr{0.0157, 0.051025, 0.08635, 0.121675, 0.157, 0.14956315789473684, 0.14212631578947368};
   const std::vector<double> m{0.95, 0.9125, 0.875, 0.8375, 0.8, 0.8078947368421053};
-  for (std::size_t i = 0; i < lr.size(); ++i) CHECK(s.lr_at(static_cast<std::int64_t>(i)) == Approx(lr[i]).epsilon(1e-12));
-  for (std::size_t i = 0; i < m.size(); ++i) CHECK(s.momentum_at(static_cast<std::int64_t>(i)) == Approx(m[i]).epsilon(1e-12));
+  for (std::size_t i = 0; i < lr.size(); ++i)
+    CHECK(s.lr_at(static_cast<std::int64_t>(i)) == Approx(lr[i]).epsilon(1e-12));
+  for (std::size_t i = 0; i < m.size(); ++i)
+    CHECK(s.momentum_at(static_cast<std::int64_t>(i)) == Approx(m[i]).epsilon(1e-12));
   CHECK(s.lr_at(23) == Approx(0.0157).epsilon(1e-12));  // no annihilation: ends at LRMIN
   CHECK(s.momentum_at(23) == Approx(0.95).epsilon(1e-12));
   CHECK(s.initial_lr() == Approx(0.0157));
@@ -64,7 +73,8 @@ TEST_CASE("The recipe's per-epoch schedule reproduces the reference run's log", 
 TEST_CASE("OneCycle: bad options are named; optimizers without momentum are refused", "[optim][one_cycle]") {
   CHECK_THROWS_WITH(OneCycle(OneCycleOptions(0.1, 0)), SC_CONTAINS("total_steps must be > 0, got 0"));
   CHECK_THROWS_WITH(OneCycle(OneCycleOptions(-1, 10)), SC_CONTAINS("max_lr must be > 0, got -1"));
-  CHECK_THROWS_WITH(OneCycle(OneCycleOptions(0.1, 10).pct_start(1.2)), SC_CONTAINS("pct_start must be in (0, 1), got 1.2"));
+  CHECK_THROWS_WITH(OneCycle(OneCycleOptions(0.1, 10).pct_start(1.2)),
+                    SC_CONTAINS("pct_start must be in (0, 1), got 1.2"));
   CHECK_THROWS_WITH(OneCycle(OneCycleOptions(0.1, 10).base_momentum(0.99)), SC_CONTAINS("base_momentum (0.99)"));
   CHECK_THROWS_WITH(OneCycle(OneCycleOptions(0.1, 3).pct_start(0.1)), SC_CONTAINS("leaves a phase without steps"));
   CHECK_THROWS_WITH(OneCycle(OneCycleOptions(0.1, 10)).lr_at(11), SC_CONTAINS("step 11 outside [0, 10]"));

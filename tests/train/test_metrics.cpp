@@ -45,7 +45,8 @@ TEST_CASE("predictions.csv, accuracy of the first records, confusion matrix, mis
   const auto r = sample();
   write_predictions_csv(tmp.path / "predictions.csv", r, {"a", "b", "c"});
   const auto text = slurp(tmp.path / "predictions.csv");
-  CHECK(text.rfind("index,true,predicted,confidence,true_name,predicted_name\n0,0,0,0.900000,a,a\n1,1,2,0.500000,b,c\n", 0) == 0);
+  CHECK(text.rfind("index,true,predicted,confidence,true_name,predicted_name\n0,0,0,0.900000,a,a\n1,1,2,0.500000,b,c\n",
+                   0) == 0);
   CHECK(accuracy_of_first(r, 3) == Approx(2.0 / 3));
   CHECK(accuracy_of_first(r, 100) == Approx(3.0 / 5));
   const auto cm = confusion_matrix(r, 3);

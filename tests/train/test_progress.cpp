@@ -14,8 +14,9 @@ TEST_CASE("ProgressBar: plain lines at each quarter, a redrawn bar, rate and ETA
   }
   const auto text = lines.str();
   CHECK(std::count(text.begin(), text.end(), '\n') == 4);
-  CHECK_THAT(text, SC_CONTAINS("train 2/8 [======>") && SC_CONTAINS("train 8/8 [========================] loss 1.0 |") &&
-                       SC_CONTAINS(" img/s | ") && SC_CONTAINS("<00:00"));
+  CHECK_THAT(text, SC_CONTAINS("train 2/8 [======>") &&
+                       SC_CONTAINS("train 8/8 [========================] loss 1.0 |") && SC_CONTAINS(" img/s | ") &&
+                       SC_CONTAINS("<00:00"));
   std::ostringstream bar_out;
   {
     ProgressBar bar(bar_out, 4, "eval", ProgressMode::kBar);

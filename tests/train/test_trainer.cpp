@@ -69,9 +69,13 @@ struct Setup {
     namespace T = sc::transforms;
     train.set_transform(T::Compose(T::RandomCrop(), T::FlipLR(), T::Cutout()));
     sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(4));
-    torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(lr).momentum(0.9).nesterov(true).weight_decay(5e-4));
-    sc::optim::OneCycle sched(sgd, sc::optim::OneCycleOptions(lr, 3 * train.size()).pct_start(0.3).div_factor(10)
-                                       .final_div_factor(1).anneal(sc::optim::Anneal::kLinear));
+    torch::optim::SGD sgd(model->parameters(),
+                          torch::optim::SGDOptions(lr).momentum(0.9).nesterov(true).weight_decay(5e-4));
+    sc::optim::OneCycle sched(sgd, sc::optim::OneCycleOptions(lr, 3 * train.size())
+                                       .pct_start(0.3)
+                                       .div_factor(10)
+                                       .final_div_factor(1)
+                                       .anneal(sc::optim::Anneal::kLinear));
     sc::train::Trainer trainer(torch::nn::AnyModule(model), sgd, &sched,
                                sc::train::TrainerOptions().label_smoothing(0.1).checkpoint(ckpt));
     InterruptingLoader wrapped{train, interrupt_at.first, interrupt_at.second};
@@ -102,8 +106,11 @@ TEST_CASE("Trainer: the same seed gives identical metrics and weights", "[train]
   auto a = s.run(2), b = s.run(2);
   require_same(a, b);
   CHECK(a.history[0].lr == Approx(0.02));
-  CHECK(a.history[1].lr == Approx(sc::optim::OneCycle(sc::optim::OneCycleOptions(0.2, 12).pct_start(0.3).div_factor(10)
-                                                          .final_div_factor(1).anneal(sc::optim::Anneal::kLinear)).lr_at(4)));
+  CHECK(a.history[1].lr ==
+        Approx(sc::optim::OneCycle(
+                   sc::optim::OneCycleOptions(0.2, 12).pct_start(0.3).div_factor(10).final_div_factor(1).anneal(
+                       sc::optim::Anneal::kLinear))
+                   .lr_at(4)));
 }
 
 TEST_CASE("Trainer: 2 epochs + resume for 1 equals 3 epochs straight", "[train][trainer][checkpoint]") {
@@ -117,7 +124,8 @@ TEST_CASE("Trainer: 2 epochs + resume for 1 equals 3 epochs straight", "[train][
   require_same(straight, resumed);
 }
 
-TEST_CASE("Trainer: Ctrl-C mid-epoch saves; resuming from there equals the straight run", "[train][trainer][interrupt]") {
+TEST_CASE("Trainer: Ctrl-C mid-epoch saves; resuming from there equals the straight run",
+          "[train][trainer][interrupt]") {
   Setup s;
   sc_test::TempDir tmp("interrupt");
   const auto ckpt = (tmp.path / "checkpoint.pt").string();
@@ -130,7 +138,8 @@ TEST_CASE("Trainer: Ctrl-C mid-epoch saves; resuming from there equals the strai
   sc::train::clear_interrupt();
 }
 
-TEST_CASE("Trainer: a non-finite loss stops with epoch, step and LR; the last good checkpoint stays", "[train][trainer]") {
+TEST_CASE("Trainer: a non-finite loss stops with epoch, step and LR; the last good checkpoint stays",
+          "[train][trainer]") {
   Setup s;
   sc_test::TempDir tmp("nan");
   const auto ckpt = (tmp.path / "checkpoint.pt").string();
@@ -151,8 +160,9 @@ TEST_CASE("Trainer: logs in the reference run's format, and a progress bar", "[t
   torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
   sc::optim::OneCycle sched(sgd, sc::optim::OneCycleOptions(0.05, 4).pct_start(0.5));
   std::ostringstream log;
-  sc::train::Trainer t(torch::nn::AnyModule(model), sgd, &sched, sc::train::TrainerOptions().log(&log)
-                           .progress(sc::train::ProgressMode::kLines).step_per_batch(false));
+  sc::train::Trainer t(
+      torch::nn::AnyModule(model), sgd, &sched,
+      sc::train::TrainerOptions().log(&log).progress(sc::train::ProgressMode::kLines).step_per_batch(false));
   int calls = 0;
   t.on_epoch_end([&](const sc::train::EpochStats& s) { calls += s.epoch == 1; });
   t.fit(train, test, 1);
@@ -177,9 +187,13 @@ TEST_CASE("Trainer: short real-data run reaches well above chance", "[train][tra
   namespace T = sc::transforms;
   train.set_transform(T::Compose(T::RandomCrop(), T::FlipLR()));
   sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(8).logit_scale(0.125));
-  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.4).momentum(0.9).nesterov(true).weight_decay(5e-4));
-  sc::optim::OneCycle sched(sgd, sc::optim::OneCycleOptions(0.4, 3 * train.size()).pct_start(0.25).div_factor(10)
-                                     .final_div_factor(1).anneal(sc::optim::Anneal::kLinear));
+  torch::optim::SGD sgd(model->parameters(),
+                        torch::optim::SGDOptions(0.4).momentum(0.9).nesterov(true).weight_decay(5e-4));
+  sc::optim::OneCycle sched(sgd, sc::optim::OneCycleOptions(0.4, 3 * train.size())
+                                     .pct_start(0.25)
+                                     .div_factor(10)
+                                     .final_div_factor(1)
+                                     .anneal(sc::optim::Anneal::kLinear));
   sc::train::Trainer t(torch::nn::AnyModule(model), sgd, &sched, sc::train::TrainerOptions().label_smoothing(0.1));
   t.fit(train, test, 3);
   const auto acc = t.history().back().test_acc;

@@ -39,7 +39,8 @@ TEST_CASE("RandomCrop: exact pixels with reflect and zero padding", "[transforms
   auto zero = RandomCrop(RandomCropOptions(32).padding(4).padding_mode(Padding::kZero))(x, gen);
   auto refl = RandomCrop(RandomCropOptions(32).padding(4))(x, gen);
   for (std::int64_t i = 0; i < 400; ++i) {
-    const auto oy = (zero[i][0][4][4].item<std::int64_t>() - 1) / 100, ox = (zero[i][0][4][4].item<std::int64_t>() - 1) % 100;
+    const auto oy = (zero[i][0][4][4].item<std::int64_t>() - 1) / 100,
+               ox = (zero[i][0][4][4].item<std::int64_t>() - 1) % 100;
     auto expect = at::constant_pad_nd(x[i], {4, 4, 4, 4}, 0).narrow(1, oy, 32).narrow(2, ox, 32);
     REQUIRE(at::equal(zero[i], expect));
     // Reflect: every output pixel is an input pixel of the same sample, rows and columns mirrored at the border.

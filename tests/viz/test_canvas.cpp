@@ -9,7 +9,9 @@ bool dark(const Canvas& c, int x, int y) {
   const auto p = c.at(x, y);
   return p.r < 128 && p.g < 128 && p.b < 128;
 }
-bool white(const Canvas& c, int x, int y) { return c.at(x, y) == colors::kWhite; }
+bool white(const Canvas& c, int x, int y) {
+  return c.at(x, y) == colors::kWhite;
+}
 }  // namespace
 
 TEST_CASE("Canvas: a drawn line passes through the expected pixels and nowhere else", "[viz][canvas]") {
@@ -50,6 +52,16 @@ TEST_CASE("Canvas: rectangles, text ink inside its box, vertical text", "[viz][c
     }
   CHECK(inside > 40);
   CHECK(outside == 0);
+  // Every glyph is drawn whole wherever it stands: "0" as the last of a string has the same ink as on its own.
+  auto ink = [](const std::string& t, int from) {
+    Canvas k(200, 30);
+    k.text(0, 0, t, colors::kBlack);
+    int n = 0;
+    for (int y = 0; y < 30; ++y)
+      for (int x = from; x < 200; ++x) n += dark(k, x, y);
+    return n;
+  };
+  CHECK(ink("5000", Canvas::text_width("500")) == ink("0", 0));
   Canvas v(60, 200);
   v.text_vertical(30, 100, "loss", colors::kBlack);
   int first = -1, last = -1, left = 60, right = -1;

@@ -9,7 +9,8 @@ TEST_CASE("image_grid puts each image at its place, upscaled, with its caption b
   std::vector<std::string> caps;
   for (int i = 0; i < 7; ++i) {
     Image im{8, 8, std::vector<std::uint8_t>(8 * 8 * 3)};
-    for (int p = 0; p < 64; ++p) im.rgb[p * 3] = static_cast<std::uint8_t>(30 * i), im.rgb[p * 3 + 1] = 200, im.rgb[p * 3 + 2] = 17;
+    for (int p = 0; p < 64; ++p)
+      im.rgb[p * 3] = static_cast<std::uint8_t>(30 * i), im.rgb[p * 3 + 1] = 200, im.rgb[p * 3 + 2] = 17;
     ims.push_back(im);
     caps.push_back("true: cat\npred: dog");
   }

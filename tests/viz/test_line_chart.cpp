@@ -33,16 +33,18 @@ TEST_CASE("The zigzag: CyclicLR drawn as a chart peaks at odd step-size multiple
   auto c = chart.render();
   const auto a = chart.area();
   const int peak_y = static_cast<int>(chart.py(0.006)), trough_y = static_cast<int>(chart.py(0.001));
-  for (int k = 1; k <= 5; ++k) {  // interior step-size multiples (the ends sit on the frame)
+  for (int k = 1; k <= 5; ++k) {                           // interior step-size multiples (the ends sit on the frame)
     const int px = static_cast<int>(chart.px(k * 100.0));  // the pixel column holding the vertex
     // A peak is the highest ink of its column, a trough the lowest (the V's arms fill the column above it).
-    const int edge = k % 2 ? top_of(c, px, colors::kBlue, a.top, a.bottom) : bottom_of(c, px, colors::kBlue, a.top, a.bottom);
+    const int edge =
+        k % 2 ? top_of(c, px, colors::kBlue, a.top, a.bottom) : bottom_of(c, px, colors::kBlue, a.top, a.bottom);
     INFO("k = " << k << ", x = " << px << ", edge = " << edge);
     CHECK(std::abs(edge - (k % 2 ? peak_y : trough_y)) <= 3);
   }
   // Half-way up the first rise the stroke is centred half-way between.
   const int x50 = static_cast<int>(chart.px(50));
-  const int centre = (top_of(c, x50, colors::kBlue, a.top, a.bottom) + bottom_of(c, x50, colors::kBlue, a.top, a.bottom)) / 2;
+  const int centre =
+      (top_of(c, x50, colors::kBlue, a.top, a.bottom) + bottom_of(c, x50, colors::kBlue, a.top, a.bottom)) / 2;
   CHECK(std::abs(centre - static_cast<int>(chart.py(0.0035))) <= 2);
 }
 

@@ -6,7 +6,8 @@ using namespace superconv::viz;
 
 TEST_CASE("Ready-made charts render with their series and markers", "[viz][plots]") {
   std::vector<double> lrs, loss;
-  for (int i = 0; i < 50; ++i) lrs.push_back(1e-4 * std::pow(1e5, i / 49.0)), loss.push_back(2.3 - 0.02 * i + (i > 40 ? 0.5 * (i - 40) : 0));
+  for (int i = 0; i < 50; ++i)
+    lrs.push_back(1e-4 * std::pow(1e5, i / 49.0)), loss.push_back(2.3 - 0.02 * i + (i > 40 ? 0.5 * (i - 40) : 0));
   auto c = plot_lr_finder(lrs, loss, loss, {{"valley", lrs[20]}, {"bad", NAN}});
   CHECK(c.width() == 960);
   // The valley marker is red and dashed at its x.

@@ -119,9 +119,9 @@ class Cifar10 {
     TORCH_CHECK(!ec, "CIFAR-10: cannot read the size of ", path.string(), ": ", ec.message());
     if (size != kFileBytes) {
       const char* what = size < kFileBytes ? "is truncated" : "is too long";
-      TORCH_CHECK(false, "CIFAR-10: ", path.string(), " ", what, ": expected ", kFileBytes, " bytes (",
-                  kRecordsPerFile, " records of ", kRecordBytes, "), found ", size, " bytes (",
-                  size / kRecordBytes, " whole records + ", size % kRecordBytes, " bytes); ", how_to_get());
+      TORCH_CHECK(false, "CIFAR-10: ", path.string(), " ", what, ": expected ", kFileBytes, " bytes (", kRecordsPerFile,
+                  " records of ", kRecordBytes, "), found ", size, " bytes (", size / kRecordBytes, " whole records + ",
+                  size % kRecordBytes, " bytes); ", how_to_get());
     }
   }
 
@@ -134,8 +134,8 @@ class Cifar10 {
       while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
       if (!line.empty()) names.push_back(line);
     }
-    TORCH_CHECK(names.size() == static_cast<std::size_t>(kNumClasses), "CIFAR-10: ",
-                (root / "batches.meta.txt").string(), " lists ", names.size(), " class names, expected ",
+    TORCH_CHECK(names.size() == static_cast<std::size_t>(kNumClasses),
+                "CIFAR-10: ", (root / "batches.meta.txt").string(), " lists ", names.size(), " class names, expected ",
                 kNumClasses);
     return names;
   }

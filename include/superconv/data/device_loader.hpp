@@ -18,8 +18,12 @@ namespace superconv {
 namespace data {
 
 /// CIFAR-10's training-set channel means and standard deviations, in [0, 1].
-inline std::vector<double> cifar10_mean() { return {0.4914, 0.4822, 0.4465}; }
-inline std::vector<double> cifar10_std() { return {0.2470, 0.2435, 0.2616}; }
+inline std::vector<double> cifar10_mean() {
+  return {0.4914, 0.4822, 0.4465};
+}
+inline std::vector<double> cifar10_std() {
+  return {0.2470, 0.2435, 0.2616};
+}
 
 /// Options for DeviceLoader. Example:
 /// `DeviceLoaderOptions(512).device(torch::kCUDA).mean(cifar10_mean()).std(cifar10_std()).seed(0)`
@@ -69,8 +73,8 @@ class DeviceLoader {
       : options_(std::move(options)) {
     TORCH_CHECK(images.dim() == 4, "DeviceLoader: images must be [N, C, H, W], got ", images.sizes());
     TORCH_CHECK(images.scalar_type() == at::kByte, "DeviceLoader: images must be uint8, got ", images.scalar_type());
-    TORCH_CHECK(targets.dim() == 1 && targets.size(0) == images.size(0), "DeviceLoader: targets must be [N] with N = ",
-                images.size(0), ", got ", targets.sizes());
+    TORCH_CHECK(targets.dim() == 1 && targets.size(0) == images.size(0),
+                "DeviceLoader: targets must be [N] with N = ", images.size(0), ", got ", targets.sizes());
     TORCH_CHECK(images.size(0) > 0, "DeviceLoader: the data set is empty");
     TORCH_CHECK(options_.batch_size() > 0, "DeviceLoader: batch_size must be > 0, got ", options_.batch_size());
     TORCH_CHECK(options_.mean().size() == options_.std().size(), "DeviceLoader: mean has ", options_.mean().size(),
@@ -107,8 +111,8 @@ class DeviceLoader {
   /// Starts an epoch: draws a new order when shuffling.
   void start_epoch() {
     if (options_.shuffle()) {
-      permutation_ = at::randperm(images_.size(0), shuffle_gen_,
-                                  at::TensorOptions().dtype(at::kLong).device(options_.device()));
+      permutation_ =
+          at::randperm(images_.size(0), shuffle_gen_, at::TensorOptions().dtype(at::kLong).device(options_.device()));
     }
   }
 
@@ -157,9 +161,7 @@ class DeviceLoader {
     at::Tensor shuffle_generator;
     at::Tensor transform_generator;
   };
-  State state() const {
-    return {permutation_.cpu(), shuffle_gen_.get_state(), transform_gen_.get_state()};
-  }
+  State state() const { return {permutation_.cpu(), shuffle_gen_.get_state(), transform_gen_.get_state()}; }
   void load_state(const State& s) {
     TORCH_CHECK(s.permutation.numel() == images_.size(0), "DeviceLoader: saved order has ", s.permutation.numel(),
                 " entries, the loader holds ", images_.size(0), " records (different data or limits?)");

@@ -32,13 +32,13 @@ class ConvBnReluImpl : public torch::nn::Cloneable<ConvBnReluImpl> {
   explicit ConvBnReluImpl(const ConvBnReluOptions& options) : options(options) { reset(); }
 
   void reset() override {
-    TORCH_CHECK(options.in_channels() > 0 && options.out_channels() > 0,
-                "ConvBnRelu: channel counts must be > 0, got ", options.in_channels(), " -> ", options.out_channels());
-    conv = register_module(
-        "conv", torch::nn::Conv2d(torch::nn::Conv2dOptions(options.in_channels(), options.out_channels(), 3)
-                                      .stride(1)
-                                      .padding(1)
-                                      .bias(false)));
+    TORCH_CHECK(options.in_channels() > 0 && options.out_channels() > 0, "ConvBnRelu: channel counts must be > 0, got ",
+                options.in_channels(), " -> ", options.out_channels());
+    conv = register_module("conv",
+                           torch::nn::Conv2d(torch::nn::Conv2dOptions(options.in_channels(), options.out_channels(), 3)
+                                                 .stride(1)
+                                                 .padding(1)
+                                                 .bias(false)));
     bn = register_module("bn", torch::nn::BatchNorm2d(torch::nn::BatchNorm2dOptions(options.out_channels())
                                                           .momentum(options.bn_momentum())
                                                           .eps(options.bn_eps())));

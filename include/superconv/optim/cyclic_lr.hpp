@@ -80,8 +80,8 @@ class CyclicLR : public Scheduler {
 
   void validate() const {
     const auto& o = options_;
-    TORCH_CHECK(o.base_lr() >= 0 && o.max_lr() > 0, "CyclicLR: base_lr must be >= 0 and max_lr > 0, got ",
-                o.base_lr(), " and ", o.max_lr());
+    TORCH_CHECK(o.base_lr() >= 0 && o.max_lr() > 0, "CyclicLR: base_lr must be >= 0 and max_lr > 0, got ", o.base_lr(),
+                " and ", o.max_lr());
     TORCH_CHECK(o.base_lr() <= o.max_lr(), "CyclicLR: base_lr (", o.base_lr(), ") must be <= max_lr (", o.max_lr(),
                 ")");
     TORCH_CHECK(o.step_size_up() > 0, "CyclicLR: step_size_up must be > 0, got ", o.step_size_up());
@@ -101,9 +101,15 @@ class CyclicLR : public Scheduler {
     const double scale_factor = x <= ratio ? x / ratio : (x - 1) / (ratio - 1);
     double scale = 1.0;
     switch (options_.mode()) {
-      case CyclicMode::kTriangular: scale = 1.0; break;
-      case CyclicMode::kTriangular2: scale = 1 / std::pow(2.0, cycle - 1); break;
-      case CyclicMode::kExpRange: scale = std::pow(options_.gamma(), s); break;
+      case CyclicMode::kTriangular:
+        scale = 1.0;
+        break;
+      case CyclicMode::kTriangular2:
+        scale = 1 / std::pow(2.0, cycle - 1);
+        break;
+      case CyclicMode::kExpRange:
+        scale = std::pow(options_.gamma(), s);
+        break;
     }
     return scale_factor * scale;
   }

@@ -39,9 +39,12 @@ enum class Suggestion {
 
 inline const char* to_string(Suggestion s) {
   switch (s) {
-    case Suggestion::kSteepest: return "steepest";
-    case Suggestion::kValley: return "valley";
-    case Suggestion::kMinLoss: return "min_loss";
+    case Suggestion::kSteepest:
+      return "steepest";
+    case Suggestion::kValley:
+      return "valley";
+    case Suggestion::kMinLoss:
+      return "min_loss";
   }
   return "?";
 }
@@ -82,9 +85,12 @@ struct LRRangeTestResult {
 
   double suggestion(Suggestion s) const {
     switch (s) {
-      case Suggestion::kSteepest: return steepest;
-      case Suggestion::kValley: return valley;
-      case Suggestion::kMinLoss: return min_loss;
+      case Suggestion::kSteepest:
+        return steepest;
+      case Suggestion::kValley:
+        return valley;
+      case Suggestion::kMinLoss:
+        return min_loss;
     }
     return std::numeric_limits<double>::quiet_NaN();
   }
@@ -178,8 +184,8 @@ inline double suggest_min_loss(const std::vector<double>& lrs, const std::vector
 ///
 /// ```
 /// LRRangeTest finder(*model, sgd, LRRangeTestOptions(1e-4, 10, 100));
-/// auto curve = finder.run([&](int64_t i) { auto b = loader.get(i % loader.size()); return loss(model(b.input), b.target); });
-/// double lr_max = curve.suggestion(Suggestion::kValley);
+/// auto curve = finder.run([&](int64_t i) { auto b = loader.get(i % loader.size()); return loss(model(b.input),
+/// b.target); }); double lr_max = curve.suggestion(Suggestion::kValley);
 /// ```
 class LRRangeTest {
  public:
@@ -193,8 +199,7 @@ class LRRangeTest {
     TORCH_CHECK(o.num_iter() >= 2, "LRRangeTest: num_iter must be >= 2, got ", o.num_iter());
     TORCH_CHECK(o.smooth_beta() >= 0 && o.smooth_beta() < 1, "LRRangeTest: smooth_beta must be in [0, 1), got ",
                 o.smooth_beta());
-    TORCH_CHECK(o.diverge_threshold() > 1, "LRRangeTest: diverge_threshold must be > 1, got ",
-                o.diverge_threshold());
+    TORCH_CHECK(o.diverge_threshold() > 1, "LRRangeTest: diverge_threshold must be > 1, got ", o.diverge_threshold());
   }
 
   /// The LR of iteration i.

@@ -53,8 +53,12 @@ inline void set_momentum(torch::optim::Optimizer& optimizer, MomentumKind kind, 
   for (auto& group : optimizer.param_groups()) {
     auto& o = group.options();
     switch (kind) {
-      case MomentumKind::kSgd: static_cast<torch::optim::SGDOptions&>(o).momentum(m); break;
-      case MomentumKind::kRmsprop: static_cast<torch::optim::RMSpropOptions&>(o).momentum(m); break;
+      case MomentumKind::kSgd:
+        static_cast<torch::optim::SGDOptions&>(o).momentum(m);
+        break;
+      case MomentumKind::kRmsprop:
+        static_cast<torch::optim::RMSpropOptions&>(o).momentum(m);
+        break;
       case MomentumKind::kBeta1:
         if (auto* a = dynamic_cast<torch::optim::AdamOptions*>(&o)) {
           a->betas(std::make_tuple(m, std::get<1>(a->betas())));
@@ -62,7 +66,8 @@ inline void set_momentum(torch::optim::Optimizer& optimizer, MomentumKind kind, 
           w->betas(std::make_tuple(m, std::get<1>(w->betas())));
         }
         break;
-      case MomentumKind::kNone: break;
+      case MomentumKind::kNone:
+        break;
     }
   }
 }

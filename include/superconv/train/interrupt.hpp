@@ -20,10 +20,16 @@ extern "C" inline void superconv_sigint_handler(int /*sig*/) {
 }  // namespace detail
 
 /// True once SIGINT arrived under an InterruptGuard (or request_interrupt() was called).
-inline bool interrupt_requested() { return detail::interrupt_flag().load(); }
+inline bool interrupt_requested() {
+  return detail::interrupt_flag().load();
+}
 /// Asks the running trainer to stop after its current step, as Ctrl-C does.
-inline void request_interrupt() { detail::interrupt_flag().store(true); }
-inline void clear_interrupt() { detail::interrupt_flag().store(false); }
+inline void request_interrupt() {
+  detail::interrupt_flag().store(true);
+}
+inline void clear_interrupt() {
+  detail::interrupt_flag().store(false);
+}
 
 /// While alive, SIGINT sets the interrupt flag instead of killing the process; the previous handler comes back
 /// on destruction. The library installs none on its own: the program decides.

@@ -20,7 +20,7 @@ namespace train {
 
 /// One epoch's figures. Accuracies are fractions in [0, 1]; losses are per-sample means.
 struct EpochStats {
-  std::int64_t epoch = 0;  ///< 1-based
+  std::int64_t epoch = 0;       ///< 1-based
   double lr = 0, momentum = 0;  ///< at the epoch's first step
   double train_loss = 0, train_acc = 0;
   double test_loss = 0, test_acc = 0;
@@ -30,8 +30,16 @@ struct EpochStats {
 
   static constexpr int kFields = 10;
   std::vector<double> to_vector() const {
-    return {static_cast<double>(epoch), lr, momentum, train_loss, train_acc, test_loss, test_acc, seconds,
-            train_seconds, static_cast<double>(train_images)};
+    return {static_cast<double>(epoch),
+            lr,
+            momentum,
+            train_loss,
+            train_acc,
+            test_loss,
+            test_acc,
+            seconds,
+            train_seconds,
+            static_cast<double>(train_images)};
   }
   static EpochStats from_vector(const double* v) {
     EpochStats s;
@@ -54,8 +62,7 @@ struct EvalResult {
 /// Appends one row per epoch to a CSV file (header written once), flushed each row so a crash loses nothing.
 class MetricsCsv {
  public:
-  static constexpr const char* kHeader =
-      "epoch,lr,momentum,train_loss,train_acc,test_loss,test_acc,seconds";
+  static constexpr const char* kHeader = "epoch,lr,momentum,train_loss,train_acc,test_loss,test_acc,seconds";
 
   /// Opens `path`; truncates unless `append` (resuming).
   explicit MetricsCsv(const std::filesystem::path& path, bool append = false) : path_(path) {

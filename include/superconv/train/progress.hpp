@@ -38,7 +38,10 @@ class ProgressBar {
  public:
   ProgressBar(std::ostream& out, std::int64_t total, std::string label, ProgressMode mode = ProgressMode::kAuto,
               std::string unit = "img")
-      : out_(out), total_(std::max<std::int64_t>(total, 1)), label_(std::move(label)), unit_(std::move(unit)),
+      : out_(out),
+        total_(std::max<std::int64_t>(total, 1)),
+        label_(std::move(label)),
+        unit_(std::move(unit)),
         start_(Clock::now()) {
     mode_ = mode == ProgressMode::kAuto ? (isatty(fileno(stdout)) ? ProgressMode::kBar : ProgressMode::kLines) : mode;
   }

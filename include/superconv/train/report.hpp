@@ -29,7 +29,7 @@ struct RunSummary {
   double accuracy_first_1000 = std::numeric_limits<double>::quiet_NaN();  ///< test records 0-999
   double tta_accuracy = std::numeric_limits<double>::quiet_NaN();
   double tta_accuracy_first_1000 = std::numeric_limits<double>::quiet_NaN();
-  double seconds = 0;                 ///< the whole run (range test and evaluation included), set by the caller
+  double seconds = 0;                  ///< the whole run (range test and evaluation included), set by the caller
   double train_images_per_second = 0;  ///< training steps only
   double lr_max = 0, lr_min = 0;
   std::int64_t test_images = 0;
@@ -55,7 +55,10 @@ struct RunSummary {
     o.add("tta_flip_test_accuracy", tta_accuracy).add("tta_flip_test_accuracy_records_0_999", tta_accuracy_first_1000);
     o.add("test_images", test_images).add("epochs", epochs).add("total_seconds", seconds);
     o.add("train_images_per_second", train_images_per_second).add("lr_max", lr_max).add("lr_min", lr_min);
-    o.add("device", device).add("seed", seed).add("superconv_version", version()).add("libtorch_version", TORCH_VERSION);
+    o.add("device", device)
+        .add("seed", seed)
+        .add("superconv_version", version())
+        .add("libtorch_version", TORCH_VERSION);
     return o.str();
   }
 };
@@ -80,11 +83,12 @@ std::vector<double> collect(const std::vector<RunSummary>& runs, F f) {
 
 /// The closing table: one row per run, then mean +/- sample standard deviation when there are several.
 inline std::string summary_table(const std::vector<RunSummary>& runs, const std::string& folder) {
-  std::string t = "\n  seed | test acc (all) | test acc (0-999) | best acc | seconds | train img/s | lr_max   | lr_min\n";
+  std::string t =
+      "\n  seed | test acc (all) | test acc (0-999) | best acc | seconds | train img/s | lr_max   | lr_min\n";
   t += "  -----+----------------+------------------+----------+---------+-------------+----------+---------\n";
   for (const auto& r : runs) {
-    t += fmt::format("  {:>4} | {:>13.2f}% | {:>15.2f}% | {:>7.2f}% | {:>7.1f} | {:>11.0f} | {:<8.4g} | {:<8.4g}\n", r.seed,
-                     100 * r.final_accuracy, 100 * r.accuracy_first_1000, 100 * r.best_accuracy, r.seconds,
+    t += fmt::format("  {:>4} | {:>13.2f}% | {:>15.2f}% | {:>7.2f}% | {:>7.1f} | {:>11.0f} | {:<8.4g} | {:<8.4g}\n",
+                     r.seed, 100 * r.final_accuracy, 100 * r.accuracy_first_1000, 100 * r.best_accuracy, r.seconds,
                      r.train_images_per_second, r.lr_max, r.lr_min);
   }
   if (runs.size() > 1) {

@@ -76,8 +76,8 @@ struct TrainerOptions {
   TORCH_ARG(std::string, metrics_csv);
 };
 
-namespace detail {
-/// Enables autocast for one device type within a scope, as Python's torch.autocast does.
+/// Enables autocast for one device type within a scope, as Python's torch.autocast does; does nothing when
+/// `enabled` is false. Example: `{ AutocastGuard amp(c10::kCUDA, true, c10::kBFloat16); logits = model(x); }`
 class AutocastGuard {
  public:
   AutocastGuard(c10::DeviceType type, bool enabled, c10::ScalarType dtype) : type_(type), enabled_(enabled) {
@@ -103,7 +103,6 @@ class AutocastGuard {
   bool prev_enabled_ = false;
   c10::ScalarType prev_dtype_ = c10::kBFloat16;
 };
-}  // namespace detail
 
 /// Parameter groups for SGD with weight decay on weights of rank >= 2 (convolutions, linear layers) and none on
 /// biases and normalisation parameters when `exclude_bias_and_norm`.
@@ -164,15 +163,9 @@ class Trainer {
     const bool was_training = m.is_training();
     m.eval();
     at::NoGradGuard no_grad;
-    const auto dev = options_.device();
-    auto dopt = at::TensorOptions().device(dev);
     loader.start_epoch();
-    std::int64_t n = 0;
-    for (std::int64_t i = 0; i < loader.size(); ++i) n += loader.get(i).target.size(0);
-    auto preds = at::zeros({n}, dopt.dtype(at::kLong));
-    auto conf = at::zeros({n}, dopt.dtype(at::kFloat));
-    auto targets = at::zeros({n}, dopt.dtype(at::kLong));
-    auto loss_sum = at::zeros({}, dopt.dtype(at::kDouble));
+    std::vector<at::Tensor> index, pred, conf, target;
+    auto loss_sum = at::zeros({}, at::TensorOptions().device(options_.device()).dtype(at::kDouble));
     for (std::int64_t i = 0; i < loader.size(); ++i) {
       auto b = loader.get(i);
       auto logits = forward(b.input);
@@ -180,15 +173,21 @@ class Trainer {
       loss_sum += torch::nn::functional::cross_entropy(
                       logits, b.target, torch::nn::functional::CrossEntropyFuncOptions().reduction(torch::kSum))
                       .to(at::kDouble);
-      auto prob = at::softmax(logits, 1);
-      auto best = prob.max(1);
-      preds.index_put_({b.index}, std::get<1>(best));
-      conf.index_put_({b.index}, std::get<0>(best));
-      targets.index_put_({b.index}, b.target);
+      auto best = at::softmax(logits, 1).max(1);
+      index.push_back(b.index);
+      pred.push_back(std::get<1>(best));
+      conf.push_back(std::get<0>(best));
+      target.push_back(b.target);
     }
+    // Back into record order (the loader may shuffle), on the device, then one copy to the host.
+    const auto idx = at::cat(index);
+    const auto n = idx.size(0);
+    auto preds = at::empty({n}, idx.options()).index_put_({idx}, at::cat(pred));
+    auto confs = at::empty({n}, conf.front().options()).index_put_({idx}, at::cat(conf));
+    auto targets = at::empty({n}, idx.options()).index_put_({idx}, at::cat(target));
     EvalResult r;
     r.predictions = preds.cpu();
-    r.confidence = conf.cpu();
+    r.confidence = confs.cpu();
     r.targets = targets.cpu();
     r.total = n;
     r.correct = r.predictions.eq(r.targets).sum().item<std::int64_t>();
@@ -295,23 +294,21 @@ class Trainer {
         history_.push_back(EpochStats::from_vector(h.data_ptr<double>() + i));
       }
     } catch (const c10::Error& e) {
-      TORCH_CHECK(false, "checkpoint: ", path.string(), " does not fit this model, optimizer or data: ",
-                  e.what_without_backtrace());
+      TORCH_CHECK(false, "checkpoint: ", path.string(),
+                  " does not fit this model, optimizer or data: ", e.what_without_backtrace());
     }
   }
 
  private:
   using Clock = std::chrono::steady_clock;
-  static double seconds_since(Clock::time_point t0) {
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-  }
+  static double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
   at::Tensor forward(const at::Tensor& x) {
     at::Tensor in = x;
     if (options_.channels_last() && !x.is_contiguous(at::MemoryFormat::ChannelsLast)) {
       in = x.contiguous(at::MemoryFormat::ChannelsLast);
     }
-    detail::AutocastGuard autocast(options_.device().type(), options_.amp(), options_.amp_dtype());
+    AutocastGuard autocast(options_.device().type(), options_.amp(), options_.amp_dtype());
     return model_.forward(in).to(at::kFloat);
   }
 
@@ -338,8 +335,7 @@ class Trainer {
     if (options_.log() && options_.progress() != ProgressMode::kNone) {
       bar.emplace(*options_.log(), n, "train", options_.progress());
     }
-    const auto every = options_.progress_updates() > 0 ? std::max<std::int64_t>(1, n / options_.progress_updates())
-                                                       : n;
+    const auto every = options_.progress_updates() > 0 ? std::max<std::int64_t>(1, n / options_.progress_updates()) : n;
     const auto t0 = Clock::now();
     const auto ce = torch::nn::functional::CrossEntropyFuncOptions().label_smoothing(options_.label_smoothing());
     std::int64_t images = 0;
@@ -371,9 +367,9 @@ class Trainer {
         const auto* h = host.data_ptr<double>();
         if (!std::isfinite(h[0])) fail_non_finite(losses, step_lrs, i);
         if (bar) {
-          bar->update(i + 1, images,
-                      fmt::format("loss {:.4f} acc {:5.2f}%", h[0] / std::max(h[2], 1.0),
-                                  100.0 * h[1] / std::max(h[2], 1.0)));
+          bar->update(
+              i + 1, images,
+              fmt::format("loss {:.4f} acc {:5.2f}%", h[0] / std::max(h[2], 1.0), 100.0 * h[1] / std::max(h[2], 1.0)));
         }
         if (last) {
           s.train_loss = h[0] / std::max(h[2], 1.0);
@@ -408,10 +404,10 @@ class Trainer {
                                  : (epoch_ > 0 ? "the last good checkpoint (epoch " + std::to_string(epoch_) +
                                                      ") is kept at " + options_.checkpoint()
                                                : std::string("no epoch had finished, so there is no checkpoint"));
-    throw NonFiniteLoss(fmt::format(
-        "training stopped: the loss became non-finite in epoch {} at step {} (LR {:.6g}); {}. Lower the LR "
-        "(--lr-max) or check the data.",
-        epoch_ + 1, step, lrs[static_cast<std::size_t>(step)], kept));
+    throw NonFiniteLoss(
+        fmt::format("training stopped: the loss became non-finite in epoch {} at step {} (LR {:.6g}); {}. Lower the LR "
+                    "(--lr-max) or check the data.",
+                    epoch_ + 1, step, lrs[static_cast<std::size_t>(step)], kept));
   }
 
   torch::nn::AnyModule model_;

@@ -42,7 +42,7 @@ class Cutout {
     const auto apply = at::rand({b, 1}, gen, at::TensorOptions().dtype(at::kFloat).device(x.device())).lt(options_.p());
     const auto ry = at::arange(h, lopt).unsqueeze(0), rx = at::arange(w, lopt).unsqueeze(0);
     const auto in_rows = ry.ge(y0).logical_and(ry.lt(y0 + s)).logical_and(apply);  // [B, H]
-    const auto in_cols = rx.ge(x0).logical_and(rx.lt(x0 + s));                       // [B, W]
+    const auto in_cols = rx.ge(x0).logical_and(rx.lt(x0 + s));                     // [B, W]
     const auto mask = in_rows.view({b, 1, h, 1}).logical_and(in_cols.view({b, 1, 1, w}));
     return x.masked_fill(mask, options_.fill());
   }

@@ -39,12 +39,12 @@ class RandomCrop {
     TORCH_CHECK(x.dim() == 4, "RandomCrop: expected a batch [B, C, H, W], got ", x.sizes());
     detail::check_generator(gen, x.device(), "RandomCrop");
     const auto p = options_.padding(), s = options_.size();
-    TORCH_CHECK(reflect_ok(x, p), "RandomCrop: reflect padding ", p, " needs images larger than ", p,
-                " pixels, got ", x.size(2), "x", x.size(3));
+    TORCH_CHECK(reflect_ok(x, p), "RandomCrop: reflect padding ", p, " needs images larger than ", p, " pixels, got ",
+                x.size(2), "x", x.size(3));
     at::Tensor padded = x;
     if (p > 0) {
       padded = options_.padding_mode() == Padding::kReflect ? at::reflection_pad2d(x, {p, p, p, p})
-                                                             : at::constant_pad_nd(x, {p, p, p, p}, 0);
+                                                            : at::constant_pad_nd(x, {p, p, p, p}, 0);
     }
     const auto b = x.size(0), c = x.size(1), hp = padded.size(2), wp = padded.size(3);
     TORCH_CHECK(hp >= s && wp >= s, "RandomCrop: size ", s, " exceeds the padded image ", hp, "x", wp);

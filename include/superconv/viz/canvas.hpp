@@ -34,14 +34,16 @@ namespace viz {
 struct Color {
   std::uint8_t r = 0, g = 0, b = 0;
 };
-inline bool operator==(const Color& a, const Color& b) { return a.r == b.r && a.g == b.g && a.b == b.b; }
+inline bool operator==(const Color& a, const Color& b) {
+  return a.r == b.r && a.g == b.g && a.b == b.b;
+}
 
 namespace colors {
 inline constexpr Color kWhite{255, 255, 255};
 inline constexpr Color kBlack{0, 0, 0};
 inline constexpr Color kGray{128, 128, 128};
 inline constexpr Color kLightGray{225, 225, 225};
-inline constexpr Color kBlue{31, 119, 180};    // matplotlib's tab10, for familiarity
+inline constexpr Color kBlue{31, 119, 180};  // matplotlib's tab10, for familiarity
 inline constexpr Color kOrange{255, 127, 14};
 inline constexpr Color kGreen{44, 160, 44};
 inline constexpr Color kRed{214, 39, 40};
@@ -72,8 +74,8 @@ class Canvas {
   std::vector<std::uint8_t>& pixels() { return pixels_; }
 
   Color at(int x, int y) const {
-    TORCH_CHECK(x >= 0 && y >= 0 && x < width_ && y < height_, "Canvas: pixel (", x, ", ", y, ") outside ", width_,
-                "x", height_);
+    TORCH_CHECK(x >= 0 && y >= 0 && x < width_ && y < height_, "Canvas: pixel (", x, ", ", y, ") outside ", width_, "x",
+                height_);
     const auto* p = &pixels_[index(x, y)];
     return {p[0], p[1], p[2]};
   }
@@ -157,7 +159,8 @@ class Canvas {
     const int w = text_width(s, scale);
     if (align == Align::kCenter) x -= w / 2;
     if (align == Align::kRight) x -= w;
-    std::vector<char> buf(s.size() * 300 + 64);
+    // stb_easy_font writes 64 bytes per quad and drops quads that do not fit: room for 16 quads per glyph.
+    std::vector<char> buf(s.size() * 1024 + 64);
     const int quads = stb_easy_font_print(0, 0, s.data(), nullptr, buf.data(), static_cast<int>(buf.size()));
     for (int q = 0; q < quads; ++q) {
       const float* v0 = reinterpret_cast<const float*>(buf.data() + q * 64);
@@ -186,7 +189,8 @@ class Canvas {
     for (int iy = 0; iy < h * scale; ++iy) {
       for (int ix = 0; ix < w * scale; ++ix) {
         const auto* s = rgb + (static_cast<std::size_t>(iy / scale) * static_cast<std::size_t>(w) +
-                               static_cast<std::size_t>(ix / scale)) * 3;
+                               static_cast<std::size_t>(ix / scale)) *
+                                  3;
         blend(x + ix, y + iy, {s[0], s[1], s[2]});
       }
     }

@@ -124,8 +124,9 @@ inline Canvas heatmap(const std::vector<std::vector<double>>& values, const std:
                       const std::vector<std::string>& col_labels, const HeatmapOptions& o = {}) {
   TORCH_CHECK(!values.empty() && !values[0].empty(), "heatmap: no values");
   const int rows = static_cast<int>(values.size()), cols = static_cast<int>(values[0].size());
-  TORCH_CHECK(row_labels.size() == values.size() && col_labels.size() == values[0].size(), "heatmap: ",
-              row_labels.size(), " row and ", col_labels.size(), " column labels for a ", rows, "x", cols, " grid");
+  TORCH_CHECK(row_labels.size() == values.size() && col_labels.size() == values[0].size(),
+              "heatmap: ", row_labels.size(), " row and ", col_labels.size(), " column labels for a ", rows, "x", cols,
+              " grid");
   double vmax = 0;
   for (const auto& r : values) {
     TORCH_CHECK(static_cast<int>(r.size()) == cols, "heatmap: ragged rows");
@@ -153,15 +154,17 @@ inline Canvas heatmap(const std::vector<std::vector<double>>& values, const std:
                        static_cast<std::uint8_t>(255 - t * (255 - 148))};
       c.fill_rect(left + j * cell, top + i * cell, cell, cell, fill);
       char buf[32];
-      if (v == std::floor(v) && std::abs(v) < 1e9) std::snprintf(buf, sizeof buf, "%.0f", v);
-      else std::snprintf(buf, sizeof buf, "%.2g", v);
+      if (v == std::floor(v) && std::abs(v) < 1e9)
+        std::snprintf(buf, sizeof buf, "%.0f", v);
+      else
+        std::snprintf(buf, sizeof buf, "%.2g", v);
       c.text(left + j * cell + cell / 2, top + i * cell + cell / 2 - 7, buf, t > 0.6 ? colors::kWhite : colors::kBlack,
              2, Align::kCenter);
     }
   }
   c.rect(left, top, cols * cell, rows * cell, colors::kGray);
-  if (!o.x_label().empty()) c.text(left + cols * cell / 2, top + rows * cell + 16, o.x_label(), colors::kBlack, 2,
-                                   Align::kCenter);
+  if (!o.x_label().empty())
+    c.text(left + cols * cell / 2, top + rows * cell + 16, o.x_label(), colors::kBlack, 2, Align::kCenter);
   if (!o.y_label().empty()) c.text_vertical(16, top + rows * cell / 2, o.y_label(), colors::kBlack, 2);
   return c;
 }

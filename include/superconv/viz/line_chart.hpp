@@ -175,8 +175,10 @@ class LineChart {
         if (!finite_point(s, i - 1) || !finite_point(s, i)) continue;
         const double x0 = px(s.x[i - 1]), y0 = py(s.y[i - 1], s.right_axis);
         const double x1 = px(s.x[i]), y1 = py(s.y[i], s.right_axis);
-        if (s.dashed) c.dashed_line(x0, y0, x1, y1, s.color, s.thickness);
-        else c.line(x0, y0, x1, y1, s.color, s.thickness);
+        if (s.dashed)
+          c.dashed_line(x0, y0, x1, y1, s.color, s.thickness);
+        else
+          c.line(x0, y0, x1, y1, s.color, s.thickness);
       }
     }
     int row = 0;
@@ -261,7 +263,26 @@ class LineChart {
     w += 56;
     const int row = 22, h = static_cast<int>(named.size()) * row + 10;
     const auto a = area();
-    const int x = a.right - w - 10, y = a.top + 10;
+    // The corner whose box covers the fewest data points (top-right on ties).
+    const int xs[2] = {a.right - w - 10, a.left + 10}, ys[2] = {a.top + 10, a.bottom - h - 10};
+    int x = xs[0], y = ys[0];
+    std::size_t best = static_cast<std::size_t>(-1);
+    for (int cy : ys) {
+      for (int cx : xs) {
+        std::size_t hits = 0;
+        for (const auto& s : series_) {
+          for (std::size_t i = 0; i + 1 < s.x.size(); ++i) {
+            if (!finite_point(s, i) || !finite_point(s, i + 1)) continue;
+            for (double t : {0.0, 0.25, 0.5, 0.75}) {  // points along each segment
+              const double qx = px(s.x[i] + t * (s.x[i + 1] - s.x[i]));
+              const double qy = py(s.y[i] + t * (s.y[i + 1] - s.y[i]), s.right_axis);
+              hits += qx >= cx && qx <= cx + w && qy >= cy && qy <= cy + h;
+            }
+          }
+        }
+        if (hits < best) best = hits, x = cx, y = cy;
+      }
+    }
     c.fill_rect(x, y, w, h, colors::kWhite);
     c.rect(x, y, w, h, colors::kGray);
     for (std::size_t i = 0; i < named.size(); ++i) {

@@ -21,7 +21,8 @@ namespace viz {
 inline Canvas plot_lr_finder(const std::vector<double>& lrs, const std::vector<double>& losses,
                              const std::vector<double>& smoothed,
                              const std::vector<std::pair<std::string, double>>& suggestions) {
-  LineChart chart(LineChartOptions().title("LR range test").x_label("learning rate (log scale)").y_label("loss").log_x(true));
+  LineChart chart(
+      LineChartOptions().title("LR range test").x_label("learning rate (log scale)").y_label("loss").log_x(true));
   // Show the curve up to where it blows up: clip the y range at 1.5x the first smoothed loss.
   std::vector<double> raw = losses, sm = smoothed;
   double cap = 0;
@@ -70,8 +71,8 @@ inline Canvas plot_training_curves(const std::vector<double>& epochs, const std:
   };
   chart.add({"train loss", epochs, train_loss, colors::kBlue, 2.5});
   chart.add({"test loss", epochs, test_loss, colors::kOrange, 2.5});
-  chart.add({"train acc", epochs, pct(train_acc), colors::kBlue, 2.0, true, true});
-  chart.add({"test acc", epochs, pct(test_acc), colors::kOrange, 2.0, true, true});
+  chart.add({"train acc (right)", epochs, pct(train_acc), colors::kGreen, 2.5, true});
+  chart.add({"test acc (right)", epochs, pct(test_acc), colors::kRed, 2.5, true});
   return chart.render();
 }
 

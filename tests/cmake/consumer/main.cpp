@@ -6,11 +6,9 @@
 
 int main() {
   namespace sc = superconv;
-  sc::optim::OneCycle sched(sc::optim::OneCycleOptions(0.157, 24)
-                                .pct_start(5.0 / 24)
-                                .div_factor(10)
-                                .final_div_factor(1)
-                                .anneal(sc::optim::Anneal::kLinear));
+  sc::optim::OneCycle sched(
+      sc::optim::OneCycleOptions(0.157, 24).pct_start(5.0 / 24).div_factor(10).final_div_factor(1).anneal(
+          sc::optim::Anneal::kLinear));
   sc::nn::CustomResNet model;
   const auto params = sc::nn::count_parameters(*model);
   sc::viz::Canvas canvas(16, 16);
