@@ -241,6 +241,10 @@ class LineChart {
     };
     left_margin_ = widest(ylo_, yhi_) + 16 + (options_.y_label().empty() ? 8 : 30);
     right_margin_ = has_right_ ? widest(y2lo_, y2hi_) + 16 + (options_.y2_label().empty() ? 8 : 30) : 28;
+    // Room for half of the last custom x label, which sits on the right edge when the ticks span the data.
+    if (!xtick_labels_.empty() && !has_right_) {
+      right_margin_ = std::max(right_margin_, Canvas::text_width(xtick_labels_.back()) / 2 + 8);
+    }
   }
 
   static void pad(double& lo, double& hi) {
