@@ -1,8 +1,10 @@
 // Train-step throughput of the custom ResNet (SGD + Nesterov, cross-entropy, batch on the device), the number
 // benchmarks/train_step_reference.py measures for the same model and step in PyTorch's Python API.
-//   bench_train_step [width=64] [batch=512] [steps=6] [mode=fp32|bf16|bf16_cl] [threads=all]
-// Prints one line: mode, img/s (median step after 2 warm-up steps).
+//   bench_train_step [width=64] [batch=512] [steps=6] [mode=fp32|bf16|bf16_cl] [threads=all] [heap=retain|default]
+// Prints one line: mode, img/s (median step after 2 warm-up steps). heap=retain (the default, as cifar10_resnet
+// runs on CPU) calls superconv::train::retain_freed_memory(); heap=default leaves glibc's malloc as it is.
 #include <superconv/nn/custom_resnet.hpp>
+#include <superconv/train/heap.hpp>
 #include <superconv/train/trainer.hpp>
 #include <superconv/version.hpp>
 
@@ -25,6 +27,12 @@ int main(int argc, char** argv) {
   const int steps = argc > 3 ? std::atoi(argv[3]) : 6;
   const std::string mode = argc > 4 ? argv[4] : "fp32";
   const int threads = argc > 5 ? std::atoi(argv[5]) : static_cast<int>(std::thread::hardware_concurrency());
+  const std::string heap = argc > 6 ? argv[6] : "retain";
+  if (heap != "retain" && heap != "default") {
+    fmt::print(stderr, "bench_train_step: heap must be retain or default, got '{}'\n", heap);
+    return 2;
+  }
+  if (heap == "retain") superconv::train::retain_freed_memory();
   at::set_num_threads(threads);
   const bool amp = mode != "fp32", cl = mode == "bf16_cl";
   torch::manual_seed(0);
@@ -52,7 +60,7 @@ int main(int argc, char** argv) {
   }
   std::sort(times.begin(), times.end());
   const double med = times[times.size() / 2];
-  fmt::print("superconv {} | C++ | width {} batch {} {} threads {} | {:.1f} img/s (median step {:.3f} s)\n",
-             sc::version(), width, batch, mode, threads, batch / med, med);
+  fmt::print("superconv {} | C++ | width {} batch {} {} threads {} heap {} | {:.1f} img/s (median step {:.3f} s)\n",
+             sc::version(), width, batch, mode, threads, heap, batch / med, med);
   return 0;
 }

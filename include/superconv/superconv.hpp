@@ -25,6 +25,7 @@
 #include <superconv/nn/residual_block.hpp>
 
 #include <superconv/train/checkpoint.hpp>
+#include <superconv/train/heap.hpp>
 #include <superconv/train/interrupt.hpp>
 #include <superconv/train/metrics.hpp>
 #include <superconv/train/progress.hpp>

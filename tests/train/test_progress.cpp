@@ -30,4 +30,11 @@ TEST_CASE("ProgressBar: plain lines at each quarter, a redrawn bar, rate and ETA
   CHECK(none.str().empty());
   CHECK(superconv::train::detail::format_seconds(3725) == "1:02:05");
   CHECK(superconv::train::detail::format_seconds(-1) == "--:--");
+  // A slow loop (the LR range test at width 64 on a CPU: ~0.2 batch/s) must not read "0 batch/s".
+  using superconv::train::detail::format_rate;
+  CHECK(format_rate(1562.4) == "1562");
+  CHECK(format_rate(17.26) == "17.3");
+  CHECK(format_rate(2.5) == "2.50");
+  CHECK(format_rate(0.1634) == "0.163");
+  CHECK(format_rate(-1) == "--");
 }

@@ -30,6 +30,14 @@ inline std::string format_seconds(double s) {
   if (t >= 3600) return fmt::format("{}:{:02d}:{:02d}", t / 3600, (t / 60) % 60, t % 60);
   return fmt::format("{:02d}:{:02d}", t / 60, t % 60);
 }
+/// A rate with three significant figures at most and no exponent: 1562, 144, 17.3, 0.163.
+inline std::string format_rate(double r) {
+  if (!(r >= 0) || r > 1e12) return "--";
+  if (r >= 100) return fmt::format("{:.0f}", r);
+  if (r >= 10) return fmt::format("{:.1f}", r);
+  if (r >= 1) return fmt::format("{:.2f}", r);
+  return fmt::format("{:.3f}", r);
+}
 }  // namespace detail
 
 /// Draws `label  i/N [=====>    ] <figures> | rate unit/s | elapsed<eta` onto a stream. Prints nothing unless
@@ -65,8 +73,8 @@ class ProgressBar {
     if (filled < kWidth) bar += '>' + std::string(static_cast<std::size_t>(kWidth - filled - 1), ' ');
     const auto width = std::to_string(total_).size();
     const std::string line =
-        fmt::format("{} {:>{}}/{} [{}] {} | {:.0f} {}/s | {}<{}", label_, done, width, total_, bar, figures, rate,
-                    unit_, detail::format_seconds(elapsed), detail::format_seconds(eta));
+        fmt::format("{} {:>{}}/{} [{}] {} | {} {}/s | {}<{}", label_, done, width, total_, bar, figures,
+                    detail::format_rate(rate), unit_, detail::format_seconds(elapsed), detail::format_seconds(eta));
     if (mode_ == ProgressMode::kBar) {
       out_ << '\r' << line << "\x1b[K" << std::flush;
       drawn_ = true;
