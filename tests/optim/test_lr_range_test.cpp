@@ -43,6 +43,18 @@ TEST_CASE("Suggestions on crafted curves", "[optim][lr_range_test]") {
   spiked[1] = 100, spiked[2] = -100, spiked[60] = NAN;
   CHECK(suggest_min_loss(lrs, spiked) == Approx(lrs[56] / 10));
   CHECK(std::isnan(suggest_steepest(lrs, std::vector<double>(5, 1.0))));
+  // A spike after the lowest loss and a steep fall back from it (seen at width 64: the loss jumped at LR ~1.5 and
+  // fell again, and steepest picked 3.13): neither rule may look past the minimum.
+  auto recovering = loss;
+  for (int i = 84; i <= 88; ++i) recovering[i] += 3.0;
+  CHECK(suggest_steepest(lrs, recovering) == Approx(lrs[50]));
+  CHECK(suggest_valley(lrs, recovering) == Approx(v));
+  CHECK(suggest_min_loss(lrs, recovering) == Approx(lrs[80] / 10));
+  // A curve that only rises has no descent to suggest from.
+  std::vector<double> rising;
+  for (int i = 0; i <= 100; ++i) rising.push_back(1.0 + 0.01 * i);
+  CHECK(std::isnan(suggest_steepest(lrs, rising)));
+  CHECK(std::isnan(suggest_valley(lrs, rising)));
 }
 
 TEST_CASE("LRRangeTest sweeps, stops at divergence, suggests inside the sweep, restores everything",

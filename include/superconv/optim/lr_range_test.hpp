@@ -124,12 +124,26 @@ inline std::pair<std::size_t, std::size_t> usable_range(const std::vector<double
   return {s, n - e};
 }
 
+/// The usable stretch up to and including its lowest loss: beyond the minimum the loss diverges, and a fall after
+/// a spike there (the network recovering from a too-high LR) is no LR to train with. {0, 0} when under 2 points.
+inline std::pair<std::size_t, std::size_t> descent_range(const std::vector<double>& y, std::int64_t skip_start,
+                                                         std::int64_t skip_end) {
+  const auto r = usable_range(y, skip_start, skip_end);
+  if (r.second == 0) return r;
+  const auto lowest = std::min_element(y.begin() + static_cast<std::ptrdiff_t>(r.first),
+                                       y.begin() + static_cast<std::ptrdiff_t>(r.second));
+  const auto last = static_cast<std::size_t>(lowest - y.begin()) + 1;
+  if (last - r.first < 2) return {0, 0};
+  return {r.first, last};
+}
+
 }  // namespace detail
 
-/// LR where the curve falls fastest: the most negative d(loss)/d(log lr) (central differences, as numpy.gradient).
+/// LR where the curve falls fastest before its lowest loss: the most negative d(loss)/d(log lr) (central
+/// differences, as numpy.gradient). NaN when the curve has no descent (it rises from the start).
 inline double suggest_steepest(const std::vector<double>& lrs, const std::vector<double>& loss,
                                std::int64_t skip_start = 5, std::int64_t skip_end = 3) {
-  const auto r = detail::usable_range(loss, skip_start, skip_end);
+  const auto r = detail::descent_range(loss, skip_start, skip_end);
   if (r.second == 0) return std::numeric_limits<double>::quiet_NaN();
   std::size_t best = r.first;
   double best_g = std::numeric_limits<double>::infinity();
@@ -144,10 +158,11 @@ inline double suggest_steepest(const std::vector<double>& lrs, const std::vector
   return lrs[best];
 }
 
-/// fastai's "valley": the longest strictly decreasing subsequence of the loss; the LR 1/3 + 1/6 of the way along.
+/// fastai's "valley": the longest strictly decreasing subsequence of the loss up to its lowest point; the LR 1/3 +
+/// 1/6 of the way along. NaN when the curve has no descent.
 inline double suggest_valley(const std::vector<double>& lrs, const std::vector<double>& loss,
                              std::int64_t skip_start = 5, std::int64_t skip_end = 3) {
-  const auto r = detail::usable_range(loss, skip_start, skip_end);
+  const auto r = detail::descent_range(loss, skip_start, skip_end);
   if (r.second == 0) return std::numeric_limits<double>::quiet_NaN();
   const std::size_t n = r.second - r.first;
   std::vector<std::size_t> lds(n, 1);
