@@ -43,6 +43,10 @@ endif()
 message(STATUS "superconv: Torch ${Torch_VERSION} (${TORCH_LIBRARIES})")
 
 find_package(fmt REQUIRED)
+find_package(nlohmann_json 3.2 QUIET)
+if(NOT nlohmann_json_FOUND)
+  message(FATAL_ERROR "superconv: nlohmann/json not found (Debian/Ubuntu: apt-get install nlohmann-json3-dev)")
+endif()
 
 unset(CMAKE_FIND_PACKAGE_TARGETS_GLOBAL)
 

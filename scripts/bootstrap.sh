@@ -26,7 +26,7 @@ install_packages() {
   command -v ccache >/dev/null || missing+=(ccache)
   command -v python3 >/dev/null || missing+=(python3)
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
-  for p in libfmt-dev catch2 libstb-dev libcli11-dev; do
+  for p in libfmt-dev catch2 libstb-dev libcli11-dev nlohmann-json3-dev; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   if [ "${CI:-}" = "true" ]; then command -v clang-format >/dev/null || missing+=(clang-format); fi

@@ -9,7 +9,7 @@ else()
   cmake_language(EXIT 77)
 endif()
 file(REMOVE_RECURSE "${OUT}")
-execute_process(COMMAND "${EXE}" --data "${DATA}" --out "${OUT}" --epochs 2 --peak-epoch 0.5 --width 16
+execute_process(COMMAND "${EXE}" --data "${DATA}" --out "${OUT}" --epochs 2 --width 16
                         --train-limit 10240 --test-limit 1000 --batch-size 256 --finder-iters 30 --threads 2 --seed 3
                 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 message(STATUS "${out}")
@@ -30,6 +30,14 @@ foreach(f config.json summary.json lr_finder.json)  # well-formed JSON
   endif()
 endforeach()
 file(READ "${OUT}/summary.json" summary)
+# Every figure is there and a number: a null or missing one fails the run.
+foreach(key final_test_accuracy test_accuracy_records_0_999 best_test_accuracy final_test_loss test_images epochs
+            total_seconds train_images_per_second lr_max lr_min seed)
+  string(JSON type ERROR_VARIABLE jerr TYPE "${summary}" ${key})
+  if(jerr OR NOT type STREQUAL "NUMBER")
+    message(FATAL_ERROR "summary.json: ${key} is ${type}${jerr}, not a number:\n${summary}")
+  endif()
+endforeach()
 string(JSON acc GET "${summary}" final_test_accuracy)
 string(JSON acc1000 GET "${summary}" test_accuracy_records_0_999)
 if(acc LESS 0.3)

@@ -4,7 +4,7 @@
 
 #include <ATen/ATen.h>
 
-TEST_CASE("make_generator: same seed, same stream; other seed, other stream", "[random]") {
+TEST_CASE("make_generator: same seed, same stream, other seed, other stream", "[random]") {
   auto a = superconv::make_generator(c10::kCPU, 7), b = superconv::make_generator(c10::kCPU, 7);
   auto c = superconv::make_generator(c10::kCPU, 8);
   const auto ra = at::randperm(100, a, at::kLong), rb = at::randperm(100, b, at::kLong);

@@ -1,382 +1,283 @@
 // cifar10_resnet: the super-convergence recipe on CIFAR-10, assembled from superconv's parts.
 //
 // LR range test -> One Cycle over 24 epochs (peak at epoch 5, LR min = max / 10, momentum 0.95 -> 0.85 -> 0.95,
-// no annihilation) -> custom ResNet (ResNet-9) on RandomCrop(32, pad 4) + FlipLR + Cutout(8x8), batch 512,
-// SGD with Nesterov momentum -> CSV/JSON/PNG in the run folder.
+// no annihilation) -> custom ResNet (ResNet-9) on RandomCrop(32, pad 4) + FlipLR + Cutout(8x8), batch 512, SGD with
+// Nesterov momentum -> config.json, metrics.csv, summary.json, predictions.csv and PNGs in the run folder.
 //
-// Measured (README.md "Results" has the commands): width 64, 24 epochs, seed 0, CPU 2 cores (AVX-512 BF16), bf16 +
-// channels_last, LibTorch 2.13.0: 92.70 % on the exact test records 0-999, 85.44 % on all 10,000 (records
-// 1000-9999 of that copy are JPEG-degraded), 8,422 s. Width 16: 88.40 % / 83.08 %, 851 s. One seed each; no GPU
-// was lent to the sessions that wrote this, so no GPU figure and no 5-seed mean are claimed.
+// Measured (README "Results" has the commands): width 64, 24 epochs, seed 0, on a 2-core CPU with AVX-512 BF16
+// (bf16 autocast + channels_last), LibTorch 2.13.0: 92.70 % on the exact test records 0-999, 85.44 % on all 10,000
+// (records 1000-9999 of that copy of the test set are JPEG-degraded), 8,422 s. Width 16: 88.40 % / 83.08 %, 851 s.
+// One seed each; no GPU figure yet.
 #include <superconv/superconv.hpp>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
-#include <torch/cuda.h>
-#include <torch/optim/sgd.h>
 #include <torch/version.h>
 
 #include <chrono>
-#include <cmath>
-#include <ctime>
 #include <iostream>
-#include <fstream>
-#include <iterator>
-#include <optional>
-#include <thread>
 
 namespace sc = superconv;
 namespace fs = std::filesystem;
+using sc::io::Json;
 
-// ---- Hyperparameters (defaults are the recipe) ------------------------------------------------------------------
+// ---- Hyperparameters: the recipe's defaults; config.json holds them as the run used them ------------------------
 struct Hyperparameters {
-  std::string data;  // CIFAR-10 folder ("" -> SUPERCONV_DATA -> ./data/cifar-10-batches-bin)
-  fs::path out;      // run folder ("" -> runs/<date-time>)
-  std::int64_t epochs = 24;
-  double peak_epoch = 5;          // epochs until the LR peaks
-  std::int64_t batch_size = 512;  // images
-  double lr_min = 0, lr_max = 0;  // 0: found by the LR range test (lr_min = lr_max / div_factor)
-  double div_factor = 10;
-  std::string lr_suggestion =
-      "min_loss";  // steepest | valley | min_loss (min_loss/10 gave 0.156 here: the reference run used 0.157)
-  std::int64_t finder_iters = 100;              // LR range test: batches
-  double finder_start = 1e-4, finder_end = 10;  // LR range test: LR sweep
-  double momentum_min = 0.85, momentum_max = 0.95;
-  std::string schedule_step = "batch";  // batch | epoch
-  std::string anneal = "linear";        // linear | cos
-  double weight_decay = 5e-4;           // on conv/linear weights (not BN, not biases)
-  double label_smoothing = 0.1;
-  double logit_scale = 0.125;                    // final-layer scale of "How to train your ResNet"
-  std::int64_t width = 64;                       // channels of the prep layer (64 -> 6,573,130 parameters)
-  std::int64_t train_limit = 0, test_limit = 0;  // first N records (0: all)
-  std::string device = "auto";                   // auto | cpu | cuda
-  int amp = -1, channels_last = -1;              // -1: on for CUDA, off for CPU
-  bool tta = false;                              // also report flip test-time augmentation
+  std::int64_t epochs = 24, batch_size = 512;      // batch in images
+  double peak_epoch = 0;                           // epoch of the LR peak (0: 5/24 of the epochs, as 5 of 24)
+  double lr_max = 0, lr_min = 0, div_factor = 10;  // lr_max 0: from the LR range test; lr_min 0: lr_max / div_factor
+  std::string lr_suggestion = "min_loss";          // range-test rule: steepest | valley | min_loss (min_loss/10)
+  std::int64_t finder_iters = 100;                 // range test: batches, LRs from finder_start to finder_end
+  double finder_start = 1e-4, finder_end = 10, momentum_min = 0.85, momentum_max = 0.95;
+  std::string schedule_step = "batch", anneal = "linear";                  // batch | epoch; linear | cos
+  double weight_decay = 5e-4, label_smoothing = 0.1, logit_scale = 0.125;  // decay on conv/linear weights only
+  std::int64_t width = 64, train_limit = 0, test_limit = 0;  // prep-layer channels (64: 6.57 M params); first N
+  int amp = -1, channels_last = -1;  // -1: on for CUDA and for CPUs with native bf16 (system/runtime.hpp)
+  bool tta = false;                  // also report flip test-time augmentation
   std::uint64_t seed = 0;
-  int threads = 0;          // CPU threads (0: all cores)
-  bool retain_heap = true;  // CPU: keep freed memory in the heap (+20 % img/s here; see train/heap.hpp)
-  std::int64_t runs = 1;    // seeds seed..seed+runs-1
-  std::string resume;       // a run folder (or checkpoint.pt) to continue
+  std::int64_t runs = 1;              // seeds seed..seed+runs-1
+  std::string data, device = "auto";  // may change on --resume, as threads and retain_heap may
+  int threads = 0;                    // CPU threads (0: all cores)
+  bool retain_heap = true;            // CPU: keep freed memory in the heap (system/heap.hpp)
+};
+NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Hyperparameters, epochs, batch_size, peak_epoch, lr_max, lr_min,
+                                                div_factor, lr_suggestion, finder_iters, finder_start, finder_end,
+                                                momentum_min, momentum_max, schedule_step, anneal, weight_decay,
+                                                label_smoothing, logit_scale, width, train_limit, test_limit, amp,
+                                                channels_last, tta, seed, runs, data, device, threads, retain_heap)
+
+struct Cli {
+  Hyperparameters h;
+  std::string out, resume;
   bool schedule_only = false, find_lr_only = false;
-  std::int64_t train_size = 50000;  // --schedule-only: images per epoch
 };
 
-static void parse(int argc, char** argv, CLI::App& app, Hyperparameters& h) {
-  app.add_option("--data", h.data,
-                 "CIFAR-10 binary folder (default: $SUPERCONV_DATA, then ./data/cifar-10-batches-bin)");
-  app.add_option("--out", h.out, "run folder (default: runs/<date-time>)");
-  app.add_option("--epochs", h.epochs, "epochs")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--peak-epoch", h.peak_epoch, "epoch at which the LR peaks")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--batch-size", h.batch_size, "images per batch")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--lr-min", h.lr_min, "lowest LR (default: --lr-max / --div-factor)")->check(CLI::PositiveNumber);
-  app.add_option("--lr-max", h.lr_max, "peak LR (default: found by the LR range test)")->check(CLI::PositiveNumber);
-  app.add_option("--div-factor", h.div_factor, "lr-min = lr-max / div-factor")
-      ->check(CLI::Range(1.0, 1e6))
-      ->capture_default_str();
-  app.add_option("--lr-suggestion", h.lr_suggestion, "range-test rule for lr-max")
-      ->check(CLI::IsMember({"steepest", "valley", "min_loss"}))
-      ->capture_default_str();
-  app.add_option("--finder-iters", h.finder_iters, "LR range test: iterations")
-      ->check(CLI::Range(10, 100000))
-      ->capture_default_str();
-  app.add_option("--finder-start", h.finder_start, "LR range test: first LR")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--finder-end", h.finder_end, "LR range test: last LR")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--momentum-min", h.momentum_min, "momentum at the LR peak")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  app.add_option("--momentum-max", h.momentum_max, "momentum at both ends")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  app.add_option("--schedule-step", h.schedule_step, "step the schedule per batch or per epoch")
-      ->check(CLI::IsMember({"batch", "epoch"}))
-      ->capture_default_str();
-  app.add_option("--anneal", h.anneal, "shape of each phase")
-      ->check(CLI::IsMember({"linear", "cos"}))
-      ->capture_default_str();
-  app.add_option("--weight-decay", h.weight_decay, "SGD weight decay")
-      ->check(CLI::Range(0.0, 1.0))
-      ->capture_default_str();
-  app.add_option("--label-smoothing", h.label_smoothing, "label smoothing")
-      ->check(CLI::Range(0.0, 0.99))
-      ->capture_default_str();
-  app.add_option("--logit-scale", h.logit_scale, "multiply the logits")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  app.add_option("--width", h.width, "channels of the prep layer")->check(CLI::PositiveNumber)->capture_default_str();
-  app.add_option("--train-limit", h.train_limit, "use the first N training images")->check(CLI::NonNegativeNumber);
-  app.add_option("--test-limit", h.test_limit, "use the first N test images (1000: the exact ones)")
-      ->check(CLI::NonNegativeNumber);
-  app.add_option("--device", h.device, "auto|cpu|cuda")
-      ->check(CLI::IsMember({"auto", "cpu", "cuda"}))
-      ->capture_default_str();
+void add_options(CLI::App& app, Cli& c) {
+  auto& h = c.h;
+  const auto pos = CLI::PositiveNumber, nonneg = CLI::NonNegativeNumber;
+  app.add_option("--data", h.data, "CIFAR-10 binary folder (default: $SUPERCONV_DATA, ./data/cifar-10-batches-bin)");
+  app.add_option("--out", c.out, "run folder (default: runs/<date-time>)");
+  app.add_option("--resume", c.resume, "continue the run in this folder (or its checkpoint.pt) with its options");
+  app.add_option("--epochs", h.epochs, "epochs")->check(pos)->capture_default_str();
+  app.add_option("--peak-epoch", h.peak_epoch, "epoch of the LR peak (default: 5/24 of --epochs)")->check(pos);
+  app.add_option("--batch-size", h.batch_size, "images per batch")->check(pos)->capture_default_str();
+  app.add_option("--lr-max", h.lr_max, "peak LR (default: from the LR range test)")->check(pos);
+  app.add_option("--lr-min", h.lr_min, "first and last LR (default: --lr-max / --div-factor)")->check(pos);
+  app.add_option("--div-factor", h.div_factor, "lr-min = lr-max / div-factor")->check(CLI::Range(1.0, 1e6));
+  app.add_option("--lr-suggestion", h.lr_suggestion, "range-test rule for --lr-max")
+      ->check(CLI::IsMember({"steepest", "valley", "min_loss"}));
+  app.add_option("--finder-iters", h.finder_iters, "LR range test: batches")->check(CLI::Range(10, 100000));
+  app.add_option("--finder-start", h.finder_start, "LR range test: first LR")->check(pos);
+  app.add_option("--finder-end", h.finder_end, "LR range test: last LR")->check(pos);
+  app.add_option("--momentum-min", h.momentum_min, "momentum at the LR peak")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--momentum-max", h.momentum_max, "momentum at both ends")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--schedule-step", h.schedule_step, "batch|epoch")->check(CLI::IsMember({"batch", "epoch"}));
+  app.add_option("--anneal", h.anneal, "linear|cos")->check(CLI::IsMember({"linear", "cos"}));
+  app.add_option("--weight-decay", h.weight_decay, "SGD weight decay")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--label-smoothing", h.label_smoothing, "label smoothing")->check(CLI::Range(0.0, 0.99));
+  app.add_option("--logit-scale", h.logit_scale, "multiply the logits")->check(pos);
+  app.add_option("--width", h.width, "channels of the prep layer")->check(pos)->capture_default_str();
+  app.add_option("--train-limit", h.train_limit, "use the first N training images (0: all)")->check(nonneg);
+  app.add_option("--test-limit", h.test_limit, "use the first N test images (0: all)")->check(nonneg);
+  app.add_option("--device", h.device, "auto|cpu|cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
   app.add_flag_function(
-      "--amp,!--no-amp", [&](std::int64_t n) { h.amp = n > 0; }, "bf16 autocast (default: on for CUDA)");
+      "--amp,!--no-amp", [&](std::int64_t n) { h.amp = n > 0; }, "bf16 autocast");
   app.add_flag_function(
       "--channels-last,!--no-channels-last", [&](std::int64_t n) { h.channels_last = n > 0; },
-      "channels_last memory format (default: on for CUDA)");
+      "channels_last memory format");
   app.add_flag("--tta", h.tta, "also report accuracy with flip test-time augmentation");
   app.add_option("--seed", h.seed, "seed for init, shuffling, augmentation")->capture_default_str();
-  app.add_option("--threads", h.threads, "CPU threads (0: all cores)")->check(CLI::NonNegativeNumber);
-  app.add_flag("--retain-heap,!--no-retain-heap", h.retain_heap,
-               "CPU: keep freed memory in the process heap (glibc), so steps do not fault their buffers in again")
-      ->capture_default_str();
-  app.add_option("--runs", h.runs, "repeat with seeds seed..seed+N-1, report mean and std")->check(CLI::PositiveNumber);
-  app.add_option("--resume", h.resume, "continue the run in this folder (checkpoint.pt)");
-  app.add_flag("--schedule-only", h.schedule_only, "print the schedule as CSV (step,epoch,lr,momentum) and exit");
-  app.add_option("--train-size", h.train_size, "--schedule-only: images per epoch")->check(CLI::PositiveNumber);
-  app.add_flag("--find-lr-only", h.find_lr_only, "run the LR range test, write its files, print the suggestion, exit");
-  app.parse(argc, argv);
-  auto bad = [](const std::string& m) { throw CLI::ValidationError(m); };
-  if (h.lr_min > 0 && h.lr_max > 0 && h.lr_min >= h.lr_max)
-    bad(fmt::format("--lr-min ({}) must be below --lr-max ({})", h.lr_min, h.lr_max));
-  if (h.peak_epoch >= static_cast<double>(h.epochs))
-    bad(fmt::format("--peak-epoch ({}) must be below --epochs ({})", h.peak_epoch, h.epochs));
-  if (h.momentum_min > h.momentum_max)
-    bad(fmt::format("--momentum-min ({}) must not exceed --momentum-max ({})", h.momentum_min, h.momentum_max));
-  if (h.finder_start >= h.finder_end)
-    bad(fmt::format("--finder-start ({}) must be below --finder-end ({})", h.finder_start, h.finder_end));
-  if (h.lr_min > 0 && h.lr_max == 0) bad("--lr-min needs --lr-max (or neither: the LR range test finds both)");
-  if (h.out.empty()) {
-    const std::time_t now = std::time(nullptr);
-    char stamp[32];
-    std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", std::localtime(&now));
-    h.out = h.resume.empty() ? fs::path("runs") / stamp : fs::path(h.resume);
-  }
+  app.add_option("--runs", h.runs, "repeat with seeds seed..seed+N-1, report mean and std")->check(pos);
+  app.add_option("--threads", h.threads, "CPU threads (0: all cores)")->check(nonneg);
+  app.add_flag("--retain-heap,!--no-retain-heap", h.retain_heap, "CPU: keep freed memory in the process heap");
+  app.add_flag("--schedule-only", c.schedule_only, "print the schedule as CSV (step,epoch,lr,momentum), exit");
+  app.add_flag("--find-lr-only", c.find_lr_only, "run the LR range test, write its files, exit");
 }
 
-static sc::optim::OneCycleOptions one_cycle(const Hyperparameters& h, double lr_max, double lr_min,
-                                            std::int64_t steps) {
-  const bool per_batch = h.schedule_step == "batch";
-  // PyTorch's OneCycleLR knows only div_factor; 0.157 / 0.0157 is 10.000000000000002 in doubles, so a ratio within
-  // 1e-9 of a whole number is taken as that number (then lr_min is exactly lr_max / 10, as PyTorch computes it).
-  double div = lr_max / lr_min;
-  if (std::abs(div - std::round(div)) < 1e-9 * div) div = std::round(div);
-  return sc::optim::OneCycleOptions(lr_max, per_batch ? h.epochs * steps : h.epochs)
+sc::optim::OneCycleOptions one_cycle(const Hyperparameters& h, std::int64_t batches_per_epoch) {
+  return sc::optim::OneCycleOptions(h.lr_max, h.epochs * (h.schedule_step == "batch" ? batches_per_epoch : 1))
       .pct_start(h.peak_epoch / static_cast<double>(h.epochs))
-      .div_factor(div)
+      .div_factor(sc::optim::div_factor_for(h.lr_max, h.lr_min))
       .final_div_factor(1.0)  // no annihilation: the last LR is lr_min
       .anneal(h.anneal == "cos" ? sc::optim::Anneal::kCos : sc::optim::Anneal::kLinear)
       .base_momentum(h.momentum_min)
       .max_momentum(h.momentum_max);
 }
 
+// Resuming: the run's own options (options given again must agree, or be ones that may change). Then the checks.
+void settle(CLI::App& app, Cli& c) {
+  auto& h = c.h;
+  if (!c.resume.empty()) {
+    const auto folder = sc::io::run_folder_of(c.resume);
+    std::vector<std::string> given;
+    for (const auto* o : app.get_options()) given.push_back(o->count() > 0 ? sc::io::option_key(o->get_name()) : "");
+    std::optional<sc::io::Disagreement> d;
+    h = sc::io::resumed_settings(sc::io::read_json(folder / "config.json").at("hyperparameters"), Json(h), given,
+                                 {"data", "device", "threads", "retain_heap"}, d);
+    if (d)
+      throw CLI::ValidationError(fmt::format("{}: the run in {} used {}, not {}", d->option(), folder.string(),
+                                             d->saved.dump(), d->given.dump()));
+    c.out = folder.string();
+  }
+  if (h.peak_epoch == 0) h.peak_epoch = static_cast<double>(h.epochs) * 5.0 / 24.0;
+  if (c.schedule_only && h.lr_max <= 0) h.lr_max = 0.157;  // the reference run's peak
+  if (h.lr_max > 0 && h.lr_min <= 0) h.lr_min = h.lr_max / h.div_factor;
+  auto need = [](bool ok, const std::string& m) { ok ? void() : throw CLI::ValidationError(m); };
+  need(h.lr_min < h.lr_max || h.lr_max == 0,
+       fmt::format("--lr-min ({}) must be below --lr-max ({})", h.lr_min, h.lr_max));
+  need(h.lr_min == 0 || h.lr_max > 0, "--lr-min needs --lr-max (or neither: the LR range test finds both)");
+  need(h.peak_epoch < h.epochs, fmt::format("--peak-epoch ({}) must be below --epochs ({})", h.peak_epoch, h.epochs));
+  need(h.momentum_min <= h.momentum_max,
+       fmt::format("--momentum-min ({}) must not exceed --momentum-max ({})", h.momentum_min, h.momentum_max));
+  need(h.finder_start < h.finder_end,
+       fmt::format("--finder-start ({}) must be below --finder-end ({})", h.finder_start, h.finder_end));
+  if (h.lr_max > 0) {  // a schedule the options cannot give (a phase without steps) is a usage error too
+    try {
+      sc::optim::OneCycle(one_cycle(
+          h, sc::data::DeviceLoader::batches_per_epoch(h.train_limit > 0 ? h.train_limit : 50000, h.batch_size)));
+    } catch (const c10::Error& e) {
+      need(false, fmt::format("--epochs {}, --peak-epoch {}, --schedule-step {}: {}", h.epochs, h.peak_epoch,
+                              h.schedule_step, e.what_without_backtrace()));
+    }
+  }
+  if (c.out.empty()) c.out = sc::io::timestamped_folder("runs").string();
+}
+
+// One seed's run in `folder`: data -> model -> LR range test -> One Cycle -> train -> evaluate -> files; its summary.
+Json run(Hyperparameters h, const fs::path& folder, bool resume, const sc::data::Cifar10& train_set,
+         const sc::data::Cifar10& test_set, const sc::system::Runtime& rt, bool find_lr_only) {
+  if (resume && fs::exists(folder / "summary.json")) return sc::io::read_json(folder / "summary.json");  // finished
+  if (resume && fs::exists(folder / "config.json")) h = sc::io::read_json(folder / "config.json")["hyperparameters"];
+  const auto t0 = std::chrono::steady_clock::now();
+  torch::manual_seed(h.seed);
+  // ---- Data: the whole set on the device, augmented there --------------------------------------------------------
+  auto opts = sc::data::DeviceLoaderOptions(h.batch_size).device(rt.device).seed(h.seed).channels_last(h.channels_last);
+  opts.mean(sc::data::cifar10_mean()).std(sc::data::cifar10_std());
+  sc::data::DeviceLoader train(train_set.images(), train_set.targets(), opts);
+  sc::data::DeviceLoader test(test_set.images(), test_set.targets(), opts.shuffle(false));
+  namespace T = sc::transforms;
+  train.set_transform(T::Compose(T::RandomCrop(T::RandomCropOptions(32).padding(4)), T::FlipLR(), T::Cutout()));
+  // ---- Model and optimizer ---------------------------------------------------------------------------------------
+  sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(h.width).logit_scale(h.logit_scale));
+  model->to(rt.device);
+  if (h.channels_last) sc::nn::to_channels_last(*model);
+  auto sgd_opts = torch::optim::SGDOptions(0.01).momentum(h.momentum_max).nesterov(true).weight_decay(h.weight_decay);
+  torch::optim::SGD sgd(sc::optim::weight_decay_groups(*model, sgd_opts), sgd_opts);
+  const auto forward = sc::train::ForwardOptions().amp(h.amp).channels_last(h.channels_last);
+  // ---- LR range test -> lr_max, lr_min ---------------------------------------------------------------------------
+  if (h.lr_max <= 0) {
+    const auto range = sc::optim::LRRangeTestOptions(h.finder_start, h.finder_end, h.finder_iters);
+    auto curve =
+        sc::train::find_lr(model, sgd, train, range, sc::train::FindLROptions().forward(forward).log(&std::cout));
+    h.lr_max = curve.suggestion(sc::optim::suggestion_from_string(h.lr_suggestion));
+    h.lr_min = h.lr_max / h.div_factor;
+    sc::io::write_json(folder / "lr_finder.json", sc::io::to_json(curve, h.lr_suggestion, h.lr_max));
+    sc::io::write_lr_finder_png(folder / "lr_finder.png", curve);
+    TORCH_CHECK(std::isfinite(h.lr_max), "LR range test: no suggestion (", curve.stop_reason,
+                "); widen --finder-start/--finder-end, raise --finder-iters, or give --lr-max");
+    std::cout << fmt::format("LR range test: {}; steepest {:.4g}, valley {:.4g}, min_loss {:.4g} -> lr_max {:.4g}\n",
+                             curve.stop_reason, curve.steepest, curve.valley, curve.min_loss, h.lr_max);
+  }
+  sc::io::write_json(
+      folder / "config.json",
+      {{"hyperparameters", h}, {"superconv", sc::version()}, {"libtorch", TORCH_VERSION}, {"runtime", rt.describe()}});
+  if (find_lr_only) return Json();
+  // ---- One Cycle --------------------------------------------------------------------------------------------------
+  sc::optim::OneCycle schedule(sgd, one_cycle(h, train.size()));
+  sc::io::write_schedule_png(folder / "schedule.png", schedule, schedule.options().total_steps(), "One Cycle",
+                             h.schedule_step);
+  // ---- Train ------------------------------------------------------------------------------------------------------
+  auto topts = sc::train::TrainerOptions().forward(forward).loss(sc::train::cross_entropy_loss(h.label_smoothing));
+  topts.step_per_batch(h.schedule_step == "batch").log(&std::cout).checkpoint((folder / "checkpoint.pt").string());
+  sc::train::Trainer trainer(model, sgd, &schedule, topts);
+  if (resume && fs::exists(folder / "checkpoint.pt")) trainer.load_checkpoint(folder / "checkpoint.pt", train);
+  sc::train::log_epochs(trainer, std::cout);
+  sc::train::MetricsCsv csv(folder / "metrics.csv", trainer.epochs_done() > 0);
+  trainer.on_epoch_end([&](const sc::train::EpochEnd& e) { csv.append(e.stats); });
+  {
+    sc::train::InterruptGuard ctrl_c;  // Ctrl-C: finish the step, save, stop
+    trainer.fit(train, test, h.epochs);
+  }
+  // ---- Evaluate and report ----------------------------------------------------------------------------------------
+  const auto eval_opts = sc::train::EvalOptions().forward(forward);
+  const auto eval =
+      trainer.last_evaluation() ? *trainer.last_evaluation() : sc::train::evaluate(model, test, eval_opts);
+  sc::train::write_predictions_csv(folder / "predictions.csv", eval, test_set.class_names());
+  sc::io::write_run_pictures(folder, trainer.history(), eval, test_set.images(), test_set.class_names());
+  auto summary = sc::io::run_summary(trainer.history(), eval, trainer.train_images_per_second());
+  summary["test_accuracy_records_0_999"] = sc::train::accuracy_of_records(eval, 0, 1000);  // the exact test images
+  if (h.tta) {
+    const auto e = sc::train::evaluate(model, test, sc::train::EvalOptions(eval_opts).tta_flip(true));
+    summary["tta_flip_test_accuracy"] = e.accuracy;
+    summary["tta_flip_test_accuracy_records_0_999"] = sc::train::accuracy_of_records(e, 0, 1000);
+  }
+  summary.update({{"total_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
+                  {"lr_max", h.lr_max},
+                  {"lr_min", h.lr_min},
+                  {"seed", h.seed},
+                  {"device", rt.device.str()}});
+  sc::io::write_json(folder / "summary.json", summary);
+  return summary;
+}
+
 int main(int argc, char** argv) {
-  Hyperparameters h;
+  Cli c;
   CLI::App app{"Train the custom ResNet on CIFAR-10 with the super-convergence recipe (superconv)."};
+  add_options(app, c);
   try {
-    parse(argc, argv, app, h);
+    app.parse(argc, argv);
+    settle(app, c);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
-  } catch (const CLI::ParseError& e) {
+  } catch (const std::exception& e) {  // CLI11's errors and an unreadable run folder alike: a usage error
     std::cerr << "error: " << e.what() << "\n(--help lists the options)\n";
     return 2;
   }
-  std::cout << fmt::format("superconv {} | LibTorch {}\n", sc::version(), TORCH_VERSION);
-  if (h.schedule_only) {  // the schedule as CSV, no data needed
-    const auto steps = (h.train_size + h.batch_size - 1) / h.batch_size;
-    const double lr_max = h.lr_max > 0 ? h.lr_max : 0.157, lr_min = h.lr_min > 0 ? h.lr_min : lr_max / h.div_factor;
-    sc::optim::OneCycle s(one_cycle(h, lr_max, lr_min, steps));
-    const auto total = s.options().total_steps(), per_epoch = h.schedule_step == "batch" ? steps : 1;
+  auto& h = c.h;
+  if (c.schedule_only) {  // the schedule as CSV, the whole of stdout; no data needed
+    const auto batches =
+        sc::data::DeviceLoader::batches_per_epoch(h.train_limit > 0 ? h.train_limit : 50000, h.batch_size);
+    const sc::optim::OneCycle s(one_cycle(h, batches));
     std::cout << "step,epoch,lr,momentum\n";
-    for (std::int64_t i = 0; i < total; ++i)
-      std::cout << i << ',' << i / per_epoch + 1 << ',' << sc::json_number(s.lr_at(i)) << ','
-                << sc::json_number(s.momentum_at(i)) << '\n';
+    for (std::int64_t i = 0; i < s.options().total_steps(); ++i)
+      std::cout << fmt::format("{},{},{},{}\n", i, i / (h.schedule_step == "batch" ? batches : 1) + 1, s.lr_at(i),
+                               s.momentum_at(i));
     return 0;
   }
   try {
-    const bool cuda = h.device == "cuda" || (h.device == "auto" && torch::cuda::is_available());
-    TORCH_CHECK(!cuda || torch::cuda::is_available(), "--device cuda: no CUDA device is available to this LibTorch");
-    const c10::Device device(cuda ? c10::kCUDA : c10::kCPU);
-    const bool amp = h.amp < 0 ? cuda : h.amp > 0, channels_last = h.channels_last < 0 ? cuda : h.channels_last > 0;
-    const auto heap = !cuda && h.retain_heap
-                          ? sc::train::retain_freed_memory()
-                          : sc::train::HeapTuning{false, cuda ? "not applied: CUDA" : "not applied: --no-retain-heap"};
-    if (h.threads > 0)
-      at::set_num_threads(h.threads);
-    else
-      at::set_num_threads(static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
-    // ---- Data ---------------------------------------------------------------------------------------------------
+    const auto rt = sc::system::set_up_runtime(sc::system::RuntimeOptions()
+                                                   .device(h.device)
+                                                   .threads(h.threads)
+                                                   .amp(h.amp)
+                                                   .channels_last(h.channels_last)
+                                                   .retain_heap(h.retain_heap));
+    h.amp = rt.amp, h.channels_last = rt.channels_last;
+    std::cout << fmt::format("superconv {} | LibTorch {} | {}\n", sc::version(), TORCH_VERSION, rt.describe());
     const auto root = sc::data::resolve_cifar10_dir(h.data);
-    auto train_set = sc::data::Cifar10(root, sc::data::Split::kTrain).limit(h.train_limit);
-    auto test_set = sc::data::Cifar10(root, sc::data::Split::kTest).limit(h.test_limit);
-    std::cout << fmt::format(
-        "data {} (train {}, test {}) | device {} | bf16 autocast {} | channels_last {} | "
-        "threads {} | heap: {}\n",
-        root.string(), train_set.size(), test_set.size(), device.str(), amp ? "on" : "off",
-        channels_last ? "on" : "off", at::get_num_threads(), heap.detail);
-    std::vector<sc::train::RunSummary> runs;
+    const auto train_set = sc::data::Cifar10(root, sc::data::Split::kTrain).limit(h.train_limit);
+    const auto test_set = sc::data::Cifar10(root, sc::data::Split::kTest).limit(h.test_limit);
+    std::cout << fmt::format("data {} (train {}, test {})\n", root.string(), train_set.size(), test_set.size());
+    const fs::path out(c.out);
+    if (c.resume.empty()) sc::io::write_json(out / "config.json", {{"hyperparameters", h}});  // resumable at once
+    std::vector<Json> runs;
     for (std::int64_t r = 0; r < h.runs; ++r) {
-      const std::uint64_t seed = h.seed + static_cast<std::uint64_t>(r);
-      const fs::path out = h.runs > 1 ? h.out / fmt::format("seed-{}", seed) : h.out;
-      const auto t0 = std::chrono::steady_clock::now();
-      torch::manual_seed(seed);
-      auto opts = sc::data::DeviceLoaderOptions(h.batch_size)
-                      .device(device)
-                      .seed(seed)
-                      .channels_last(channels_last)
-                      .mean(sc::data::cifar10_mean())
-                      .std(sc::data::cifar10_std());
-      sc::data::DeviceLoader train(train_set.images(), train_set.targets(), opts);
-      sc::data::DeviceLoader test(test_set.images(), test_set.targets(), opts.shuffle(false));
-      namespace T = sc::transforms;
-      train.set_transform(
-          T::Compose(T::RandomCrop(T::RandomCropOptions(32).padding(4)), T::FlipLR(), T::Cutout(T::CutoutOptions(8))));
-      // ---- Model ----------------------------------------------------------------------------------------------
-      sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(h.width).logit_scale(h.logit_scale));
-      model->to(device);
-      if (channels_last) sc::nn::to_channels_last(*model);
-      std::cout << fmt::format("model: custom ResNet, width {}, {} parameters\n", h.width,
-                               sc::nn::count_parameters(*model));
-      // ---- Optimizer and schedule ---------------------------------------------------------------------------
-      auto sgd_opts =
-          torch::optim::SGDOptions(0.01).momentum(h.momentum_max).nesterov(true).weight_decay(h.weight_decay);
-      torch::optim::SGD sgd(sc::train::weight_decay_groups(*model, sgd_opts, true), sgd_opts);
-      double lr_max = h.lr_max, lr_min = h.lr_min;
-      if (lr_max <= 0 && h.resume.empty()) {
-        sc::optim::LRRangeTest finder(*model, sgd,
-                                      sc::optim::LRRangeTestOptions(h.finder_start, h.finder_end, h.finder_iters));
-        sc::train::ProgressBar bar(std::cout, h.finder_iters, "LR range test", sc::train::ProgressMode::kAuto, "batch");
-        train.start_epoch();
-        const auto curve = finder.run(
-            [&](std::int64_t i) {
-              if (i > 0 && i % train.size() == 0) train.start_epoch();
-              auto b = train.get(i % train.size());
-              sc::train::AutocastGuard autocast(device.type(), amp, c10::kBFloat16);
-              return torch::nn::functional::cross_entropy(model(b.input).to(at::kFloat), b.target);
-            },
-            [&](std::int64_t i, double lr, double loss) {
-              bar.update(i + 1, i + 1, fmt::format("lr {:.3g} loss {:.4f}", lr, loss));
-            });
-        bar.finish();
-        lr_max = curve.suggestion(sc::optim::suggestion_from_string(h.lr_suggestion));
-        TORCH_CHECK(std::isfinite(lr_max), "LR range test: too few points for a suggestion (", curve.stop_reason,
-                    "); widen --finder-start/--finder-end or raise --finder-iters, or give --lr-max");
-        lr_min = lr_max / h.div_factor;
-        sc::write_file_atomic(out / "lr_finder.json", curve.to_json(h.lr_suggestion, lr_max));
-        sc::viz::write_png(out / "lr_finder.png",
-                           sc::viz::plot_lr_finder(
-                               curve.lrs, curve.losses, curve.smoothed,
-                               {{"steepest", curve.steepest}, {"valley", curve.valley}, {"min_loss", curve.min_loss}}));
-        std::cout << fmt::format(
-            "LR range test: {}; steepest {:.4g}, valley {:.4g}, min_loss {:.4g} -> lr_max {:.4g} "
-            "({}), lr_min {:.4g}\n",
-            curve.stop_reason, curve.steepest, curve.valley, curve.min_loss, lr_max, h.lr_suggestion, lr_min);
-        if (h.find_lr_only) return 0;
-      } else if (lr_max <= 0) {  // resuming a run whose LRs came from its range test: read them back
-        std::ifstream in(fs::path(h.resume) / "config.json");
-        const std::string cfg((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-        lr_max = sc::json_find_number(cfg, "lr_max"), lr_min = sc::json_find_number(cfg, "lr_min");
-        TORCH_CHECK(lr_max > 0 && lr_min > 0, "--resume ", h.resume,
-                    ": no lr_max/lr_min in its config.json; give --lr-max");
-      }
-      if (lr_min <= 0) lr_min = lr_max / h.div_factor;
-      sc::optim::OneCycle schedule(sgd, one_cycle(h, lr_max, lr_min, train.size()));
-      std::vector<double> xs, lrs, ms;
-      for (std::int64_t i = 0; i < schedule.options().total_steps(); ++i)
-        xs.push_back(static_cast<double>(i)), lrs.push_back(schedule.lr_at(i)), ms.push_back(schedule.momentum_at(i));
-      sc::viz::write_png(out / "schedule.png", sc::viz::plot_schedule(xs, lrs, ms, "One Cycle schedule",
-                                                                      h.schedule_step == "batch" ? "batch" : "epoch"));
-      // ---- Train ------------------------------------------------------------------------------------------------
-      auto topts = sc::train::TrainerOptions()
-                       .device(device)
-                       .amp(amp)
-                       .channels_last(channels_last)
-                       .label_smoothing(h.label_smoothing)
-                       .step_per_batch(h.schedule_step == "batch")
-                       .log(&std::cout)
-                       .checkpoint((out / "checkpoint.pt").string())
-                       .metrics_csv((out / "metrics.csv").string());
-      sc::train::Trainer trainer(torch::nn::AnyModule(model), sgd, &schedule, topts);
-      if (!h.resume.empty()) {
-        const fs::path ckpt = fs::is_directory(h.resume) ? fs::path(h.resume) / "checkpoint.pt" : fs::path(h.resume);
-        trainer.load_checkpoint(ckpt, train);
-        std::cout << fmt::format("resumed from {} after epoch {}\n", ckpt.string(), trainer.epochs_done());
-      }
-      sc::JsonObject config;
-      config.add("superconv", sc::version())
-          .add("libtorch", TORCH_VERSION)
-          .add("device", device.str())
-          .add("data", root.string())
-          .add("train_images", train_set.size())
-          .add("test_images", test_set.size())
-          .add("epochs", h.epochs)
-          .add("peak_epoch", h.peak_epoch)
-          .add("batch_size", h.batch_size)
-          .add("lr_max", lr_max)
-          .add("lr_min", lr_min)
-          .add("lr_source", h.lr_max > 0 ? "given" : h.lr_suggestion)
-          .add("momentum_min", h.momentum_min)
-          .add("momentum_max", h.momentum_max)
-          .add("schedule_step", h.schedule_step)
-          .add("anneal", h.anneal)
-          .add("weight_decay", h.weight_decay)
-          .add("label_smoothing", h.label_smoothing)
-          .add("logit_scale", h.logit_scale)
-          .add("width", h.width)
-          .add("amp_bf16", amp)
-          .add("channels_last", channels_last)
-          .add("seed", seed)
-          .add("threads", at::get_num_threads())
-          .add("heap", heap.detail)
-          .add("augmentation", "RandomCrop(32, pad 4, reflect) + FlipLR(0.5) + Cutout(8x8)");
-      if (h.resume.empty()) sc::write_file_atomic(out / "config.json", config.str() + "\n");
-      {
-        sc::train::InterruptGuard ctrl_c;  // Ctrl-C: finish the step, save, stop
-        trainer.fit(train, test, h.epochs);
-      }
-      // ---- Evaluate and report --------------------------------------------------------------------------------
-      const auto& eval = *trainer.last_evaluation();
-      const auto& names = train_set.class_names();
-      sc::train::write_predictions_csv(out / "predictions.csv", eval, names);
-      std::vector<double> ep, trl, tel, tra, tea;
-      for (const auto& e : trainer.history())
-        ep.push_back(e.epoch), trl.push_back(e.train_loss), tel.push_back(e.test_loss), tra.push_back(e.train_acc),
-            tea.push_back(e.test_acc);
-      sc::viz::write_png(out / "curves.png", sc::viz::plot_training_curves(ep, trl, tel, tra, tea));
-      std::vector<sc::viz::Image> gallery;
-      std::vector<std::string> captions;
-      for (auto i : sc::train::misclassified(eval, 25)) {
-        gallery.push_back(sc::viz::Image::from_chw(test_set.images()[i]));
-        captions.push_back("true: " + names[eval.targets[i].item<std::int64_t>()] +
-                           "\npred: " + names[eval.predictions[i].item<std::int64_t>()]);
-      }
-      if (!gallery.empty())
-        sc::viz::write_png(
-            out / "misclassified.png",
-            sc::viz::image_grid(gallery, captions,
-                                sc::viz::ImageGridOptions().cols(5).scale(4).title("Misclassified test images")));
-      const auto cm = sc::train::confusion_matrix(eval, 10).to(at::kDouble).contiguous();
-      std::vector<std::vector<double>> cells(10);
-      for (int i = 0; i < 10; ++i) cells[i].assign(cm[i].data_ptr<double>(), cm[i].data_ptr<double>() + 10);
-      sc::viz::write_png(
-          out / "confusion.png",
-          sc::viz::heatmap(cells, names, names,
-                           sc::viz::HeatmapOptions().title("Confusion matrix").x_label("predicted").y_label("true")));
-      auto summary = sc::train::RunSummary::from(trainer, eval);
-      summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-      summary.lr_max = lr_max, summary.lr_min = lr_min, summary.seed = seed, summary.device = device.str();
-      if (h.tta) {
-        auto t = sc::train::Trainer(torch::nn::AnyModule(model), sgd, nullptr,
-                                    sc::train::TrainerOptions(topts).tta_flip(true).log(nullptr));
-        const auto e = t.evaluate(test);
-        summary.tta_accuracy = e.accuracy, summary.tta_accuracy_first_1000 = sc::train::accuracy_of_first(e, 1000);
-      }
-      sc::write_file_atomic(out / "summary.json", summary.to_json() + "\n");
-      runs.push_back(summary);
+      auto hr = h;
+      hr.seed = h.seed + static_cast<std::uint64_t>(r), hr.runs = 1;
+      const auto folder = h.runs > 1 ? out / fmt::format("seed-{}", hr.seed) : out;
+      runs.push_back(run(hr, folder, !c.resume.empty(), train_set, test_set, rt, c.find_lr_only));
     }
-    std::cout << sc::train::summary_table(runs, h.out.string());
-    if (h.runs > 1) sc::write_file_atomic(h.out / "summary.json", sc::train::aggregate_json(runs) + "\n");
+    if (c.find_lr_only) return 0;
+    const std::vector<std::string> figures = {"final_test_accuracy", "test_accuracy_records_0_999", "total_seconds"};
+    if (h.runs > 1) sc::io::write_json(out / "summary.json", sc::io::aggregate(runs, figures));
+    std::cout << "\n"
+              << sc::io::summary_table(runs, {{figures[0], "test acc (all)", 100},
+                                              {figures[1], "acc (0-999)", 100},
+                                              {figures[2], "seconds", 1, "{:.1f}"},
+                                              {"lr_max", "lr_max", 1, "{:.4g}"}})
+              << "run folder: " << out.string() << "\n";
     return 0;
   } catch (const sc::train::Interrupted& e) {
-    std::cerr << "\n"
-              << e.what() << "\nresume with: " << argv[0] << " --resume " << h.out.string()
-              << " (plus the options of the interrupted run)\n";
+    std::cerr << "\n" << e.what() << "\nresume with: " << argv[0] << " --resume " << c.out << "\n";
     return 130;
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -3,7 +3,6 @@
 #pragma once
 
 #include <superconv/version.hpp>
-#include <superconv/json.hpp>
 #include <superconv/random.hpp>
 
 #include <superconv/data/cifar10.hpp>
@@ -18,18 +17,26 @@
 #include <superconv/optim/cyclic_lr.hpp>
 #include <superconv/optim/lr_range_test.hpp>
 #include <superconv/optim/one_cycle.hpp>
+#include <superconv/optim/param_groups.hpp>
 #include <superconv/optim/scheduler.hpp>
 
 #include <superconv/nn/conv_bn_relu.hpp>
 #include <superconv/nn/custom_resnet.hpp>
 #include <superconv/nn/residual_block.hpp>
 
+#include <superconv/system/heap.hpp>
+#include <superconv/system/runtime.hpp>
+
+#include <superconv/train/amp.hpp>
 #include <superconv/train/checkpoint.hpp>
-#include <superconv/train/heap.hpp>
+#include <superconv/train/evaluate.hpp>
+#include <superconv/train/forward.hpp>
 #include <superconv/train/interrupt.hpp>
+#include <superconv/train/log.hpp>
+#include <superconv/train/loss.hpp>
+#include <superconv/train/lr_finder.hpp>
 #include <superconv/train/metrics.hpp>
 #include <superconv/train/progress.hpp>
-#include <superconv/train/report.hpp>
 #include <superconv/train/trainer.hpp>
 
 #include <superconv/viz/canvas.hpp>
@@ -37,3 +44,9 @@
 #include <superconv/viz/line_chart.hpp>
 #include <superconv/viz/plots.hpp>
 #include <superconv/viz/png.hpp>
+
+// Run files (JSON through nlohmann/json) and pictures: what a program writes into a run's folder.
+#include <superconv/io/json.hpp>
+#include <superconv/io/run_folder.hpp>
+#include <superconv/io/run_pictures.hpp>
+#include <superconv/io/summary.hpp>

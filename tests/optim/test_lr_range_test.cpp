@@ -99,11 +99,9 @@ TEST_CASE("LRRangeTest sweeps, stops at divergence, suggests inside the sweep, r
   torch::nn::functional::mse_loss(twin(x), y).backward();
   sgd2.step();
   CHECK(at::equal(model->weight, twin->weight));
-  const auto json = r.to_json("valley", r.valley);
-  CHECK_THAT(json, SC_CONTAINS("\"suggestions\"") && SC_CONTAINS("\"chosen\""));
 }
 
-TEST_CASE("LRRangeTest: a NaN loss ends the sweep; bad options", "[optim][lr_range_test]") {
+TEST_CASE("LRRangeTest: a NaN loss ends the sweep, bad options", "[optim][lr_range_test]") {
   torch::nn::Linear model(2, 1);
   torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.1));
   LRRangeTest finder(*model, sgd, LRRangeTestOptions(1e-3, 1, 50));

@@ -70,7 +70,7 @@ TEST_CASE("The recipe's per-epoch schedule reproduces the reference run's log", 
   CHECK(s.min_lr() == Approx(0.0157));
 }
 
-TEST_CASE("OneCycle: bad options are named; optimizers without momentum are refused", "[optim][one_cycle]") {
+TEST_CASE("OneCycle: bad options are named, optimizers without momentum are refused", "[optim][one_cycle]") {
   CHECK_THROWS_WITH(OneCycle(OneCycleOptions(0.1, 0)), SC_CONTAINS("total_steps must be > 0, got 0"));
   CHECK_THROWS_WITH(OneCycle(OneCycleOptions(-1, 10)), SC_CONTAINS("max_lr must be > 0, got -1"));
   CHECK_THROWS_WITH(OneCycle(OneCycleOptions(0.1, 10).pct_start(1.2)),

@@ -2,26 +2,115 @@
 
 #include "support.hpp"
 
+#include <superconv/data/device_loader.hpp>
+#include <superconv/nn/custom_resnet.hpp>
+
+#include <torch/optim/adam.h>
+#include <torch/optim/sgd.h>
+
 #include <fstream>
 
+namespace sc = superconv;
 using namespace superconv::train;
 
-TEST_CASE("save_archive_atomic writes through a temporary file; load_archive names bad files", "[train][checkpoint]") {
+namespace {
+/// A loader with no state capability (no save/load): it must still checkpoint and resume.
+struct PlainLoader {
+  void start_epoch() {}
+  std::int64_t size() const { return 1; }
+};
+
+TrainingState some_state() {
+  TrainingState st;
+  st.epoch = 2, st.batch = 3, st.scheduler_step = 7;
+  st.partial = at::tensor(std::vector<double>{1, 2, 3, 0.1, 0.9}, at::kDouble);
+  EpochStats e;
+  e.epoch = 1, e.lr = 0.5, e.test_acc = 0.25, e.batches = 4;
+  st.history = {e, e};
+  return st;
+}
+}  // namespace
+
+TEST_CASE("save_archive_atomic writes through a temporary file, load_archive names bad files", "[train][checkpoint]") {
   sc_test::TempDir tmp("ckpt");
   const auto p = tmp.path / "sub" / "c.pt";
   torch::serialize::OutputArchive out;
   superconv::train::detail::write_int(out, "epoch", 7);
-  superconv::train::detail::write_tensor(out, "t", at::arange(5));
   save_archive_atomic(out, p);
   CHECK(std::filesystem::exists(p));
   CHECK_FALSE(std::filesystem::exists(tmp.path / "sub" / "c.pt.tmp"));
   torch::serialize::InputArchive in;
   load_archive(in, p);
   CHECK(superconv::train::detail::read_int(in, "epoch") == 7);
-  CHECK(at::equal(superconv::train::detail::read_tensor(in, "t"), at::arange(5)));
   torch::serialize::InputArchive missing;
   CHECK_THROWS_WITH(load_archive(missing, tmp.path / "none.pt"), SC_CONTAINS("none.pt not found"));
   std::ofstream(tmp.path / "junk.pt") << "not a checkpoint";
   torch::serialize::InputArchive junk;
   CHECK_THROWS_WITH(load_archive(junk, tmp.path / "junk.pt"), SC_CONTAINS("junk.pt is not a readable checkpoint"));
+}
+
+TEST_CASE("a checkpoint restores model, optimizer, state and the loader's order, a loader without state still works",
+          "[train][checkpoint]") {
+  sc_test::TempDir tmp("ckpt-state");
+  const auto p = tmp.path / "checkpoint.pt";
+  torch::manual_seed(1);
+  sc::nn::CustomResNet a(sc::nn::CustomResNetOptions().width(4)), b(sc::nn::CustomResNetOptions().width(4));
+  torch::optim::SGD sa(a->parameters(), torch::optim::SGDOptions(0.1)), sb(b->parameters(), 0.1);
+  auto images = at::randint(0, 255, {10, 3, 8, 8}, at::kByte);
+  sc::data::DeviceLoader la(images, at::arange(10) % 3, sc::data::DeviceLoaderOptions(4).seed(5));
+  sc::data::DeviceLoader lb(images, at::arange(10) % 3, sc::data::DeviceLoaderOptions(4).seed(9));
+  la.start_epoch();
+  save_checkpoint(p, *a, sa, some_state(), la);
+  const auto st = load_checkpoint(p, *b, sb, lb, c10::Device(c10::kCPU));
+  CHECK(st.epoch == 2);
+  CHECK(st.batch == 3);
+  CHECK(st.scheduler_step == 7);
+  CHECK(st.loader_state_restored);
+  REQUIRE(st.history.size() == 2);
+  CHECK(st.history[1].test_acc == 0.25);
+  CHECK(st.history[1].batches == 4);
+  CHECK(at::equal(st.partial, some_state().partial));
+  for (std::size_t i = 0; i < a->parameters().size(); ++i) CHECK(at::equal(a->parameters()[i], b->parameters()[i]));
+  CHECK(at::equal(la.get(0).index, lb.get(0).index));  // the same order
+  la.start_epoch(), lb.start_epoch();
+  CHECK(at::equal(la.get(0).index, lb.get(0).index));  // and the same next order (generator restored)
+
+  PlainLoader plain;
+  save_checkpoint(tmp.path / "plain.pt", *a, sa, some_state(), plain);
+  const auto st2 = load_checkpoint(tmp.path / "plain.pt", *b, sb, lb, c10::Device(c10::kCPU));
+  CHECK_FALSE(st2.loader_state_restored);  // the checkpoint says it holds no loader state
+  CHECK(st2.epoch == 2);
+}
+
+TEST_CASE("a checkpoint for another model, optimizer or format names the first mismatch", "[train][checkpoint]") {
+  sc_test::TempDir tmp("ckpt-mismatch");
+  const auto p = tmp.path / "checkpoint.pt";
+  sc::nn::CustomResNet w4(sc::nn::CustomResNetOptions().width(4)), w8(sc::nn::CustomResNetOptions().width(8));
+  sc::nn::CustomResNet c5(sc::nn::CustomResNetOptions().width(4).num_classes(5));
+  torch::optim::SGD s4(w4->parameters(), 0.1), s8(w8->parameters(), 0.1), s5(c5->parameters(), 0.1);
+  torch::optim::Adam adam(w4->parameters());
+  PlainLoader plain;
+  save_checkpoint(p, *w4, s4, TrainingState{}, plain);
+  const c10::Device cpu(c10::kCPU);
+  CHECK_THROWS_WITH(load_checkpoint(p, *w8, s8, plain, cpu),
+                    SC_CONTAINS(p.string()) && SC_CONTAINS("'prep.conv.weight' is [4, 3, 3, 3] in the checkpoint") &&
+                        SC_CONTAINS("but [8, 3, 3, 3] in this model"));
+  CHECK_THROWS_WITH(load_checkpoint(p, *c5, s5, plain, cpu),
+                    SC_CONTAINS("'fc.weight' is [10, 32] in the checkpoint but [5, 32] in this model"));
+  CHECK_THROWS_WITH(load_checkpoint(p, *w4, adam, plain, cpu),
+                    SC_CONTAINS("made with optimizer torch::optim::SGD; this one is torch::optim::Adam"));
+  torch::nn::Linear extra(2, 2);
+  torch::optim::SGD se(extra->parameters(), 0.1);
+  CHECK_THROWS_WITH(load_checkpoint(p, *extra, se, plain, cpu), SC_CONTAINS("it has no 'weight'"));
+  // An older layout: no format version.
+  torch::serialize::OutputArchive old;
+  superconv::train::detail::write_int(old, "version", 1);
+  save_archive_atomic(old, tmp.path / "old.pt");
+  CHECK_THROWS_WITH(load_checkpoint(tmp.path / "old.pt", *w4, s4, plain, cpu),
+                    SC_CONTAINS("old.pt has no format version"));
+  torch::serialize::OutputArchive future;
+  superconv::train::detail::write_int(future, "format", kCheckpointFormat + 1);
+  save_archive_atomic(future, tmp.path / "future.pt");
+  CHECK_THROWS_WITH(load_checkpoint(tmp.path / "future.pt", *w4, s4, plain, cpu),
+                    SC_CONTAINS("has format version 3; this superconv reads version 2"));
 }

@@ -2,6 +2,8 @@
 
 #include "support.hpp"
 
+#include "devices.hpp"
+
 #include <superconv/data/cifar10.hpp>
 #include <superconv/data/device_loader.hpp>
 #include <superconv/nn/custom_resnet.hpp>
@@ -10,6 +12,12 @@
 #include <superconv/transforms/cutout.hpp>
 #include <superconv/transforms/flip_lr.hpp>
 #include <superconv/transforms/random_crop.hpp>
+#include <superconv/nn/custom_resnet.hpp>
+#include <superconv/train/amp.hpp>
+
+#include <torch/nn/functional/loss.h>
+#include <torch/nn/modules/linear.h>
+#include <torch/optim/adam.h>
 
 #include <fstream>
 #include <sstream>
@@ -31,6 +39,15 @@ std::pair<at::Tensor, at::Tensor> quadrants(std::int64_t n, std::uint64_t seed) 
   return {im.to(at::kByte), y};
 }
 
+/// A two-layer perceptron on 1x4x4 images: a model the engine was not written for.
+struct MlpImpl : torch::nn::Module {
+  torch::nn::Linear fc1{nullptr}, fc2{nullptr};
+  MlpImpl()
+      : fc1(register_module("fc1", torch::nn::Linear(16, 8))), fc2(register_module("fc2", torch::nn::Linear(8, 2))) {}
+  at::Tensor forward(const at::Tensor& x) { return fc2(at::relu(fc1(x.flatten(1)))); }
+};
+TORCH_MODULE(Mlp);
+
 struct Run {
   std::vector<sc::train::EpochStats> history;
   std::vector<at::Tensor> params;
@@ -49,8 +66,8 @@ struct InterruptingLoader {
     if (epoch == at_epoch && i == at_batch) sc::train::request_interrupt();
     return inner.get(i);
   }
-  DeviceLoader::State state() const { return inner.state(); }
-  void load_state(const DeviceLoader::State& s) { inner.load_state(s); }
+  void save(torch::serialize::OutputArchive& a) const { inner.save(a); }
+  void load(torch::serialize::InputArchive& a) { inner.load(a); }
 };
 
 struct Setup {
@@ -76,8 +93,9 @@ struct Setup {
                                        .div_factor(10)
                                        .final_div_factor(1)
                                        .anneal(sc::optim::Anneal::kLinear));
-    sc::train::Trainer trainer(torch::nn::AnyModule(model), sgd, &sched,
-                               sc::train::TrainerOptions().label_smoothing(0.1).checkpoint(ckpt));
+    sc::train::Trainer trainer(
+        model, sgd, &sched,
+        sc::train::TrainerOptions().loss(sc::train::cross_entropy_loss(0.1)).checkpoint(ckpt).progress_updates(2));
     InterruptingLoader wrapped{train, interrupt_at.first, interrupt_at.second};
     if (!resume_from.empty()) trainer.load_checkpoint(resume_from, wrapped);
     trainer.fit(wrapped, test, epochs);
@@ -124,7 +142,7 @@ TEST_CASE("Trainer: 2 epochs + resume for 1 equals 3 epochs straight", "[train][
   require_same(straight, resumed);
 }
 
-TEST_CASE("Trainer: Ctrl-C mid-epoch saves; resuming from there equals the straight run",
+TEST_CASE("Trainer: Ctrl-C mid-epoch saves, resuming from there equals the straight run",
           "[train][trainer][interrupt]") {
   Setup s;
   sc_test::TempDir tmp("interrupt");
@@ -138,7 +156,7 @@ TEST_CASE("Trainer: Ctrl-C mid-epoch saves; resuming from there equals the strai
   sc::train::clear_interrupt();
 }
 
-TEST_CASE("Trainer: a non-finite loss stops with epoch, step and LR; the last good checkpoint stays",
+TEST_CASE("Trainer: a non-finite loss stops with epoch, step and LR, the last good checkpoint stays",
           "[train][trainer]") {
   Setup s;
   sc_test::TempDir tmp("nan");
@@ -153,7 +171,8 @@ TEST_CASE("Trainer: a non-finite loss stops with epoch, step and LR; the last go
   }
 }
 
-TEST_CASE("Trainer: logs in the reference run's format, and a progress bar", "[train][trainer]") {
+TEST_CASE("Trainer: hooks see every batch and epoch, a progress bar, evaluate() matches the epoch's evaluation",
+          "[train][trainer]") {
   auto [x, y] = quadrants(256, 3);
   DeviceLoader train(x, y, DeviceLoaderOptions(64)), test(x, y, DeviceLoaderOptions(64).shuffle(false));
   sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(4));
@@ -161,19 +180,93 @@ TEST_CASE("Trainer: logs in the reference run's format, and a progress bar", "[t
   sc::optim::OneCycle sched(sgd, sc::optim::OneCycleOptions(0.05, 4).pct_start(0.5));
   std::ostringstream log;
   sc::train::Trainer t(
-      torch::nn::AnyModule(model), sgd, &sched,
+      model, sgd, &sched,
       sc::train::TrainerOptions().log(&log).progress(sc::train::ProgressMode::kLines).step_per_batch(false));
-  int calls = 0;
-  t.on_epoch_end([&](const sc::train::EpochStats& s) { calls += s.epoch == 1; });
+  std::vector<std::int64_t> batches;
+  int begins = 0, ends = 0;
+  t.on_epoch_begin([&](const sc::train::EpochStats& s) { begins += s.epoch == 1 && s.lr == Approx(0.002); });
+  t.on_batch_end([&](const sc::train::BatchEnd& b) {
+    batches.push_back(b.batch);
+    CHECK(b.batches == 4);
+    CHECK(b.logits.size(0) == b.target.size(0));
+  });
+  sc::train::EvalResult seen;
+  t.on_epoch_end([&](const sc::train::EpochEnd& e) {
+    ends += e.stats.epoch == 1 && e.epochs == 1;
+    seen = e.eval;
+  });
   t.fit(train, test, 1);
-  CHECK(calls == 1);
-  const auto text = log.str();
-  CHECK_THAT(text, SC_CONTAINS("EPOCH: 1  LR: 0.002  M: 0.95") && SC_CONTAINS("Batch_id=3 Accuracy=") &&
-                       SC_CONTAINS("Test set: Average loss: ") && SC_CONTAINS("/256 (") && SC_CONTAINS("train 4/4 ["));
-  const auto e = t.evaluate(test);
+  CHECK(begins == 1);
+  CHECK(ends == 1);
+  CHECK(batches == std::vector<std::int64_t>{0, 1, 2, 3});
+  CHECK_THAT(log.str(), SC_CONTAINS("train 4/4 ["));
+  const auto e = sc::train::evaluate(model, test);
   CHECK(e.total == 256);
-  CHECK(e.predictions.numel() == 256);
   CHECK(e.correct == e.predictions.eq(y).sum().item<std::int64_t>());
+  CHECK(at::equal(e.predictions, seen.predictions));
+  CHECK(t.history().front().batches == 4);
+}
+
+TEST_CASE("Trainer: another model, loss, optimizer and no scheduler train through the same engine",
+          "[train][trainer][devices]") {
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      // Two classes told apart by mean brightness; an MLP, a multi-margin loss, Adam, no schedule.
+      torch::manual_seed(3);
+      auto g = sc::make_generator(c10::kCPU, 11);
+      auto y = at::randint(0, 2, {512}, g, at::kLong);
+      auto x = (at::randint(0, 100, {512, 1, 4, 4}, g, at::kLong) + y.view({-1, 1, 1, 1}) * 100).to(at::kByte);
+      auto opts = DeviceLoaderOptions(64).device(dev);
+      DeviceLoader train(x, y, opts), test(x, y, opts.shuffle(false));
+      Mlp mlp;
+      mlp->to(dev);
+      torch::optim::Adam adam(mlp->parameters(), torch::optim::AdamOptions(0.05));
+      auto margin = [](const at::Tensor& logits, const at::Tensor& target) {
+        return torch::nn::functional::multi_margin_loss(logits, target);
+      };
+      sc::train::Trainer t(mlp, adam, nullptr, sc::train::TrainerOptions().loss(margin));
+      t.fit(train, test, 4);
+      INFO("train loss by epoch: " << t.history().front().train_loss << " -> " << t.history().back().train_loss);
+      CHECK(t.history().back().train_loss < t.history().front().train_loss);
+      CHECK(t.history().back().test_acc > 0.95);
+      CHECK(std::isnan(t.history().front().momentum));  // no scheduler: nothing cycled
+    }
+  }
+}
+
+TEST_CASE("Trainer: bf16 autocast + channels_last (the path every Results row used) learns with finite losses",
+          "[train][trainer][amp][devices]") {
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      auto [x, y] = quadrants(1024, 5);
+      auto opts = DeviceLoaderOptions(64).device(dev).channels_last(true).mean(sc::data::cifar10_mean());
+      opts.std(sc::data::cifar10_std());
+      DeviceLoader train(x, y, opts), test(x, y, DeviceLoaderOptions(opts).shuffle(false));
+      torch::manual_seed(0);
+      sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(8));
+      model->to(dev);
+      sc::nn::to_channels_last(*model);
+      torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9).nesterov(true));
+      const auto fwd = sc::train::ForwardOptions().amp(true).channels_last(true);
+      sc::train::Trainer t(model, sgd, nullptr, sc::train::TrainerOptions().forward(fwd));
+      std::vector<double> losses;
+      t.on_batch_end([&](const sc::train::BatchEnd& b) {
+        CHECK(b.logits.scalar_type() == at::kFloat);  // the engine hands the loss float32 logits
+        losses.push_back(b.loss.item<double>());
+      });
+      t.fit(train, test, 3);
+      for (double l : losses) CHECK(std::isfinite(l));
+      CHECK(t.history().back().train_loss < t.history().front().train_loss);
+      INFO("train accuracy by epoch: " << t.history().front().train_acc << " -> " << t.history().back().train_acc
+                                       << ", test " << t.history().back().test_acc);
+      CHECK(t.history().back().train_acc > 0.6);  // 4 classes: chance is 0.25
+      // Inside the autocast scope the convolutions compute in bf16; the parameters stay float32, channels_last.
+      sc::train::AutocastGuard amp(dev.type(), true, at::kBFloat16);
+      CHECK(model->prep->forward(train.get(0).input).scalar_type() == at::kBFloat16);
+      for (const auto& p : model->parameters()) CHECK(p.scalar_type() == at::kFloat);
+      CHECK(model->prep->conv->weight.is_contiguous(at::MemoryFormat::ChannelsLast));
+    }
+  }
 }
 
 TEST_CASE("Trainer: short real-data run reaches well above chance", "[train][trainer][real][slow]") {
@@ -194,7 +287,7 @@ TEST_CASE("Trainer: short real-data run reaches well above chance", "[train][tra
                                      .div_factor(10)
                                      .final_div_factor(1)
                                      .anneal(sc::optim::Anneal::kLinear));
-  sc::train::Trainer t(torch::nn::AnyModule(model), sgd, &sched, sc::train::TrainerOptions().label_smoothing(0.1));
+  sc::train::Trainer t(model, sgd, &sched, sc::train::TrainerOptions().loss(sc::train::cross_entropy_loss(0.1)));
   t.fit(train, test, 3);
   const auto acc = t.history().back().test_acc;
   INFO("test accuracy on records 0-999 after 3 short epochs: " << acc);

@@ -4,27 +4,37 @@
 #include <superconv/transforms/random_crop.hpp>
 
 #include "support.hpp"
+#include "devices.hpp"
 
 using namespace superconv::transforms;
 
 TEST_CASE("Compose applies in order with one generator", "[transforms][compose]") {
   auto add1 = [](const at::Tensor& x, at::Generator&) { return x + 1; };
   auto twice = [](const at::Tensor& x, at::Generator&) { return x * 2; };
-  auto gen = superconv::make_generator(c10::kCPU, 0);
-  auto x = at::zeros({1, 1, 1, 1});
-  CHECK(Compose(add1, twice)(x, gen).item<float>() == 2.0f);
-  CHECK(Compose(twice, add1)(x, gen).item<float>() == 1.0f);
   static_assert(decltype(Compose(add1, twice))::size() == 2, "two transforms");
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      auto gen = superconv::make_generator(dev, 0);
+      auto x = at::zeros({1, 1, 1, 1}, at::TensorOptions().device(dev));
+      CHECK(Compose(add1, twice)(x, gen).item<float>() == 2.0f);
+      CHECK(Compose(twice, add1)(x, gen).item<float>() == 1.0f);
+    }
+  }
 }
 
 TEST_CASE("Compose of the recipe's augmentations equals the steps applied one by one", "[transforms][compose]") {
   auto augment = Compose(RandomCrop(), FlipLR(), Cutout());
-  auto x = at::randn({32, 3, 32, 32});
-  auto g1 = superconv::make_generator(c10::kCPU, 11), g2 = superconv::make_generator(c10::kCPU, 11);
-  auto composed = augment(x, g1);
-  auto manual = Cutout()(FlipLR()(RandomCrop()(x, g2), g2), g2);
-  CHECK(at::equal(composed, manual));
   CHECK(augment.get<2>().options().size() == 8);
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      auto x = at::randn({32, 3, 32, 32}, at::TensorOptions().device(dev));
+      auto g1 = superconv::make_generator(dev, 11), g2 = superconv::make_generator(dev, 11);
+      auto composed = augment(x, g1);
+      auto manual = Cutout()(FlipLR()(RandomCrop()(x, g2), g2), g2);
+      CHECK(composed.device() == dev);
+      CHECK(at::equal(composed, manual));
+    }
+  }
 }
 
 TEST_CASE("Recipe augmentations on CUDA match the CPU statistics", "[transforms][compose][cuda]") {

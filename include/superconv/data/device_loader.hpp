@@ -8,6 +8,8 @@
 #include <c10/core/Device.h>
 #include <c10/util/Exception.h>
 #include <torch/arg.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
 
 #include <cstdint>
 #include <functional>
@@ -117,9 +119,12 @@ class DeviceLoader {
   }
 
   /// Batches per epoch.
-  std::int64_t size() const {
-    const auto n = images_.size(0), b = options_.batch_size();
-    return options_.drop_last() ? n / b : (n + b - 1) / b;
+  std::int64_t size() const { return batches_per_epoch(images_.size(0), options_.batch_size(), options_.drop_last()); }
+  /// Batches an epoch of `records` has at `batch_size` (without the data: for drawing a schedule ahead).
+  static std::int64_t batches_per_epoch(std::int64_t records, std::int64_t batch_size, bool drop_last = false) {
+    TORCH_CHECK(records >= 0 && batch_size > 0, "DeviceLoader: records must be >= 0 and batch_size > 0, got ", records,
+                " and ", batch_size);
+    return drop_last ? records / batch_size : (records + batch_size - 1) / batch_size;
   }
   /// Records held.
   std::int64_t num_samples() const { return images_.size(0); }
@@ -168,6 +173,23 @@ class DeviceLoader {
     permutation_ = s.permutation.to(options_.device(), at::kLong);
     shuffle_gen_.set_state(s.shuffle_generator);
     transform_gen_.set_state(s.transform_generator);
+  }
+
+  /// The state as a torch::serialize archive (what superconv::train checkpoints store), and back.
+  void save(torch::serialize::OutputArchive& archive) const {
+    const auto st = state();
+    archive.write("permutation", st.permutation, /*is_buffer=*/true);
+    archive.write("shuffle_generator", st.shuffle_generator, true);
+    archive.write("transform_generator", st.transform_generator, true);
+  }
+  void load(torch::serialize::InputArchive& archive) {
+    State st;
+    archive.read("permutation", st.permutation, true);
+    archive.read("shuffle_generator", st.shuffle_generator, true);
+    archive.read("transform_generator", st.transform_generator, true);
+    st.shuffle_generator = st.shuffle_generator.cpu();
+    st.transform_generator = st.transform_generator.cpu();
+    load_state(st);
   }
 
   const DeviceLoaderOptions& options() const { return options_; }

@@ -2,11 +2,11 @@
 // The learning-rate range test (Smith, 2015; "LR finder"): sweep the LR, record the loss, suggest an LR.
 #pragma once
 
-#include <superconv/json.hpp>
 #include <superconv/optim/scheduler.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
+#include <fmt/format.h>
 #include <torch/arg.h>
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
@@ -93,21 +93,6 @@ struct LRRangeTestResult {
         return min_loss;
     }
     return std::numeric_limits<double>::quiet_NaN();
-  }
-
-  /// JSON: lrs, losses, smoothed, suggestions, stop_reason, and `chosen` when given.
-  std::string to_json(const std::string& chosen_rule = "", double chosen_lr = 0.0) const {
-    superconv::JsonObject sugg;
-    sugg.add("steepest", steepest).add("valley", valley).add("min_loss", min_loss);
-    superconv::JsonObject o;
-    o.add("lrs", lrs).add("losses", losses).add("smoothed", smoothed).add("suggestions", sugg);
-    o.add("stop_reason", stop_reason);
-    if (!chosen_rule.empty()) {
-      superconv::JsonObject c;
-      c.add("rule", chosen_rule).add("lr", chosen_lr);
-      o.add("chosen", c);
-    }
-    return o.str() + "\n";
   }
 };
 
@@ -253,7 +238,7 @@ class LRRangeTest {
         r.smoothed.push_back(smooth);
         if (on_iteration) on_iteration(i, lr, smooth);
         if (i > 0 && smooth > options_.diverge_threshold() * best) {
-          r.stop_reason = "smoothed loss exceeded " + superconv::json_number(options_.diverge_threshold()) +
+          r.stop_reason = "smoothed loss exceeded " + fmt::format("{}", options_.diverge_threshold()) +
                           " x its best at iteration " + std::to_string(i);
           break;
         }

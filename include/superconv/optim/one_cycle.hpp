@@ -43,6 +43,16 @@ struct OneCycleOptions {
   TORCH_ARG(bool, three_phase) = false;
 };
 
+/// The div_factor that makes a One Cycle start (and, with final_div_factor 1, end) at `min_lr` below `max_lr`.
+/// PyTorch's OneCycleLR knows only the ratio, and 0.157 / 0.0157 is 10.000000000000002 in doubles: a ratio within
+/// 1e-9 of a whole number is taken as that number, so the first LR is max_lr / 10 exactly as PyTorch computes it.
+inline double div_factor_for(double max_lr, double min_lr) {
+  TORCH_CHECK(max_lr > 0 && min_lr > 0 && min_lr <= max_lr && std::isfinite(max_lr), "OneCycle: need 0 < min_lr (",
+              min_lr, ") <= max_lr (", max_lr, ")");
+  const double div = max_lr / min_lr;
+  return std::abs(div - std::round(div)) < 1e-9 * div ? std::round(div) : div;
+}
+
 /// One Cycle learning-rate (and momentum) schedule. Construction writes step 0's values into every param group of
 /// the optimizer, as PyTorch does; each `step()` advances one step. `lr_at` and `momentum_at` are pure.
 class OneCycle : public Scheduler {

@@ -1,20 +1,46 @@
 // SPDX-License-Identifier: MIT
-// Atomic checkpoint files and the scalar/generator plumbing of torch::serialize archives.
+// Checkpoints: what a training run needs to continue exactly, written atomically and checked against the model,
+// optimizer and loader it is loaded into.
 #pragma once
+
+#include <superconv/train/metrics.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
+#include <c10/util/Type.h>
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <system_error>
+#include <type_traits>
+#include <typeinfo>
+#include <utility>
 #include <vector>
 
 namespace superconv {
 namespace train {
+
+/// The checkpoint layout this superconv writes and reads.
+inline constexpr std::int64_t kCheckpointFormat = 2;
+
+/// Where a training run stands: epochs and batches done, the scheduler's step, the running sums of an epoch cut
+/// short ([loss x count, correct, count, the epoch's first LR, its first momentum]) and the finished epochs.
+struct TrainingState {
+  std::int64_t epoch = 0, batch = 0, scheduler_step = 0;
+  at::Tensor partial;
+  std::vector<EpochStats> history;
+  /// After a load: whether the checkpoint held the loader's state (order and random generators) and the loader
+  /// took it; without it a resumed run draws another data order than the uninterrupted one would have.
+  bool loader_state_restored = false;
+};
 
 /// Saves an archive to `path` atomically (a `.tmp` file beside it, then a rename): a crash mid-write leaves the
 /// previous checkpoint intact.
@@ -43,23 +69,145 @@ inline void load_archive(torch::serialize::InputArchive& archive, const std::fil
 }
 
 namespace detail {
+/// A loader's optional state capability: `save(OutputArchive&) const` and `load(InputArchive&)`, as modules and
+/// optimizers have.
+template <typename L, typename = void>
+struct has_archive_state : std::false_type {};
+template <typename L>
+struct has_archive_state<
+    L, std::void_t<decltype(std::declval<const L&>().save(std::declval<torch::serialize::OutputArchive&>())),
+                   decltype(std::declval<L&>().load(std::declval<torch::serialize::InputArchive&>()))>>
+    : std::true_type {};
+
 inline void write_int(torch::serialize::OutputArchive& a, const std::string& key, std::int64_t v) {
-  a.write(key, at::tensor(std::vector<std::int64_t>{v}, at::kLong), /*is_buffer=*/true);
+  a.write(key, c10::IValue(v));
 }
 inline std::int64_t read_int(torch::serialize::InputArchive& a, const std::string& key) {
-  at::Tensor t;
-  a.read(key, t, /*is_buffer=*/true);
-  return t.item<std::int64_t>();
+  c10::IValue v;
+  a.read(key, v);
+  return v.toInt();
 }
-inline void write_tensor(torch::serialize::OutputArchive& a, const std::string& key, const at::Tensor& t) {
-  a.write(key, t.detach().cpu(), /*is_buffer=*/true);
+inline std::string shape_text(at::IntArrayRef sizes) {
+  return fmt::format("[{}]", fmt::join(sizes, ", "));
 }
-inline at::Tensor read_tensor(torch::serialize::InputArchive& a, const std::string& key) {
-  at::Tensor t;
-  a.read(key, t, /*is_buffer=*/true);
-  return t;
+/// Every parameter and buffer of a module as (name, shape), parameters first.
+inline std::vector<std::pair<std::string, std::string>> model_manifest(const torch::nn::Module& model) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& p : model.named_parameters()) out.emplace_back(p.key(), shape_text(p.value().sizes()));
+  for (const auto& b : model.named_buffers()) out.emplace_back(b.key(), shape_text(b.value().sizes()));
+  return out;
+}
+inline std::string optimizer_type(const torch::optim::Optimizer& optimizer) {
+  return c10::demangle(typeid(optimizer).name());
 }
 }  // namespace detail
+
+/// Writes model, optimizer, training state and (when the loader has the capability) the loader's state, with a
+/// manifest of what it was made for (format version, every parameter's and buffer's name and shape, the optimizer's
+/// type) so that loading into something else fails with a precise error.
+template <typename Loader>
+void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module& model,
+                     const torch::optim::Optimizer& optimizer, const TrainingState& state, const Loader& loader) {
+  torch::serialize::OutputArchive a, model_archive, optimizer_archive;
+  detail::write_int(a, "format", kCheckpointFormat);
+  c10::List<std::string> names, shapes;
+  for (const auto& [name, shape] : detail::model_manifest(model)) names.push_back(name), shapes.push_back(shape);
+  a.write("manifest.names", c10::IValue(names));
+  a.write("manifest.shapes", c10::IValue(shapes));
+  a.write("manifest.optimizer", c10::IValue(detail::optimizer_type(optimizer)));
+  model.save(model_archive);
+  optimizer.save(optimizer_archive);
+  a.write("model", model_archive);
+  a.write("optimizer", optimizer_archive);
+  detail::write_int(a, "epoch", state.epoch);
+  detail::write_int(a, "batch", state.batch);
+  detail::write_int(a, "scheduler_step", state.scheduler_step);
+  a.write("partial", state.partial.defined() ? state.partial.cpu() : at::zeros({5}, at::kDouble), true);
+  std::vector<double> flat;
+  for (const auto& s : state.history) {
+    const auto v = s.to_vector();
+    flat.insert(flat.end(), v.begin(), v.end());
+  }
+  a.write("history", at::tensor(flat, at::kDouble), true);
+  if constexpr (detail::has_archive_state<Loader>::value) {
+    torch::serialize::OutputArchive loader_archive;
+    loader.save(loader_archive);
+    a.write("loader", loader_archive);
+  }
+  save_archive_atomic(a, path);
+}
+
+/// Checks a checkpoint's manifest against `model` and `optimizer`; the error names the file and the first
+/// mismatch (a parameter's name and both shapes, or both optimizer types).
+inline void check_manifest(torch::serialize::InputArchive& a, const torch::nn::Module& model,
+                           const torch::optim::Optimizer& optimizer, const std::filesystem::path& path) {
+  c10::IValue format, names, shapes, opt;
+  TORCH_CHECK(a.try_read("format", format) && format.isInt(), "checkpoint: ", path.string(),
+              " has no format version: it was not written by this superconv (format ", kCheckpointFormat, ")");
+  TORCH_CHECK(format.toInt() == kCheckpointFormat, "checkpoint: ", path.string(), " has format version ",
+              format.toInt(), "; this superconv reads version ", kCheckpointFormat);
+  TORCH_CHECK(a.try_read("manifest.names", names) && a.try_read("manifest.shapes", shapes) &&
+                  a.try_read("manifest.optimizer", opt),
+              "checkpoint: ", path.string(), " lacks its manifest");
+  std::map<std::string, std::string> saved;
+  const auto n = names.toList(), s = shapes.toList();
+  for (std::size_t i = 0; i < n.size() && i < s.size(); ++i) saved[n.get(i).toStringRef()] = s.get(i).toStringRef();
+  const auto mine = detail::model_manifest(model);
+  for (const auto& [name, shape] : mine) {
+    const auto it = saved.find(name);
+    TORCH_CHECK(it != saved.end(), "checkpoint: ", path.string(), " was made for another model: it has no '", name,
+                "' (", shape, " in this model)");
+    TORCH_CHECK(it->second == shape, "checkpoint: ", path.string(), " was made for another model: '", name, "' is ",
+                it->second, " in the checkpoint but ", shape, " in this model");
+    saved.erase(it);
+  }
+  TORCH_CHECK(saved.empty(), "checkpoint: ", path.string(), " was made for another model: it has '",
+              saved.empty() ? "" : saved.begin()->first, "' (", saved.empty() ? "" : saved.begin()->second,
+              "), which this model lacks");
+  const auto type = detail::optimizer_type(optimizer);
+  TORCH_CHECK(opt.toStringRef() == type, "checkpoint: ", path.string(), " was made with optimizer ", opt.toStringRef(),
+              "; this one is ", type);
+}
+
+/// Restores what save_checkpoint wrote into `model`, `optimizer` and (when both sides have it) `loader`, after
+/// checking the manifest; tensors land on the model's device. Returns the training state.
+template <typename Loader>
+TrainingState load_checkpoint(const std::filesystem::path& path, torch::nn::Module& model,
+                              torch::optim::Optimizer& optimizer, Loader& loader, const c10::Device& device) {
+  torch::serialize::InputArchive a;
+  load_archive(a, path, device);
+  check_manifest(a, model, optimizer, path);
+  TrainingState st;
+  try {
+    torch::serialize::InputArchive model_archive, optimizer_archive;
+    a.read("model", model_archive);
+    a.read("optimizer", optimizer_archive);
+    model.load(model_archive);
+    optimizer.load(optimizer_archive);
+    st.epoch = detail::read_int(a, "epoch");
+    st.batch = detail::read_int(a, "batch");
+    st.scheduler_step = detail::read_int(a, "scheduler_step");
+    a.read("partial", st.partial, true);
+    st.partial = st.partial.cpu().to(at::kDouble);
+    at::Tensor h;
+    a.read("history", h, true);
+    h = h.cpu().to(at::kDouble).contiguous();
+    for (std::int64_t i = 0; i + EpochStats::kFields <= h.numel(); i += EpochStats::kFields) {
+      st.history.push_back(EpochStats::from_vector(h.data_ptr<double>() + i));
+    }
+    if constexpr (detail::has_archive_state<Loader>::value) {
+      torch::serialize::InputArchive loader_archive;
+      if (a.try_read("loader", loader_archive)) {
+        loader.load(loader_archive);
+        st.loader_state_restored = true;
+      }
+    }
+  } catch (const c10::Error& e) {
+    TORCH_CHECK(false, "checkpoint: ", path.string(),
+                " does not fit this model, optimizer or data: ", e.what_without_backtrace());
+  }
+  return st;
+}
 
 }  // namespace train
 }  // namespace superconv

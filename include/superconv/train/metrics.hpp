@@ -1,14 +1,13 @@
 // SPDX-License-Identifier: MIT
-// What a training run measures, and the files it leaves: metrics.csv, predictions.csv.
+// What a training run measures (per epoch, per evaluation) and the CSV files that hold it.
 #pragma once
-
-#include <superconv/json.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -27,8 +26,9 @@ struct EpochStats {
   double seconds = 0;        ///< the whole epoch, evaluation included
   double train_seconds = 0;  ///< the training steps alone
   std::int64_t train_images = 0;
+  std::int64_t batches = 0;  ///< training batches in the epoch
 
-  static constexpr int kFields = 10;
+  static constexpr int kFields = 11;
   std::vector<double> to_vector() const {
     return {static_cast<double>(epoch),
             lr,
@@ -39,25 +39,37 @@ struct EpochStats {
             test_acc,
             seconds,
             train_seconds,
-            static_cast<double>(train_images)};
+            static_cast<double>(train_images),
+            static_cast<double>(batches)};
   }
   static EpochStats from_vector(const double* v) {
     EpochStats s;
     s.epoch = static_cast<std::int64_t>(v[0]);
     s.lr = v[1], s.momentum = v[2], s.train_loss = v[3], s.train_acc = v[4], s.test_loss = v[5], s.test_acc = v[6];
     s.seconds = v[7], s.train_seconds = v[8], s.train_images = static_cast<std::int64_t>(v[9]);
+    s.batches = static_cast<std::int64_t>(v[10]);
     return s;
   }
 };
 
-/// An evaluation: mean loss, accuracy, and per-record predictions (CPU tensors in record order).
+/// An evaluation: mean loss, accuracy, and per-record predictions as CPU tensors sorted by record index. `indices`
+/// holds the record index of each entry (0..N-1 for a loader over all records in order; any set of indices
+/// otherwise, e.g. with drop_last or a subset), so `predictions[k]` belongs to record `indices[k]`.
 struct EvalResult {
   double loss = 0, accuracy = 0;
   std::int64_t correct = 0, total = 0;
+  at::Tensor indices;      ///< int64 [N], ascending
   at::Tensor predictions;  ///< int64 [N]
   at::Tensor confidence;   ///< float [N], softmax probability of the predicted class
   at::Tensor targets;      ///< int64 [N]
 };
+
+namespace detail {
+/// A number for a CSV field: shortest text that reads back to the same double; empty for NaN or infinity.
+inline std::string csv_number(double v) {
+  return std::isfinite(v) ? fmt::format("{}", v) : std::string();
+}
+}  // namespace detail
 
 /// Appends one row per epoch to a CSV file (header written once), flushed each row so a crash loses nothing.
 class MetricsCsv {
@@ -75,8 +87,10 @@ class MetricsCsv {
   }
 
   void append(const EpochStats& s) {
-    out_ << fmt::format("{},{},{},{:.6f},{:.6f},{:.6f},{:.6f},{:.3f}\n", s.epoch, json_number(s.lr),
-                        json_number(s.momentum), s.train_loss, s.train_acc, s.test_loss, s.test_acc, s.seconds)
+    auto fixed = [](double v, int digits) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : ""; };
+    out_ << fmt::format("{},{},{},{},{},{},{},{}\n", s.epoch, detail::csv_number(s.lr), detail::csv_number(s.momentum),
+                        fixed(s.train_loss, 6), fixed(s.train_acc, 6), fixed(s.test_loss, 6), fixed(s.test_acc, 6),
+                        fixed(s.seconds, 3))
          << std::flush;
     TORCH_CHECK(out_, "MetricsCsv: write to ", path_.string(), " failed");
   }
@@ -99,10 +113,12 @@ inline void write_predictions_csv(const std::filesystem::path& path, const EvalR
   const auto* p = pred.data_ptr<std::int64_t>();
   const auto* t = tgt.data_ptr<std::int64_t>();
   const auto* c = conf.data_ptr<float>();
+  const auto idx = r.indices.defined() ? r.indices.to(at::kLong).contiguous() : at::arange(pred.numel(), at::kLong);
+  const auto* ix = idx.data_ptr<std::int64_t>();
   const bool names = !class_names.empty();
   out << (names ? "index,true,predicted,confidence,true_name,predicted_name\n" : "index,true,predicted,confidence\n");
   for (std::int64_t i = 0; i < pred.numel(); ++i) {
-    out << i << ',' << t[i] << ',' << p[i] << ',' << fmt::format("{:.6f}", c[i]);
+    out << ix[i] << ',' << t[i] << ',' << p[i] << ',' << fmt::format("{:.6f}", c[i]);
     if (names) {
       out << ',' << class_names.at(static_cast<std::size_t>(t[i])) << ','
           << class_names.at(static_cast<std::size_t>(p[i]));
@@ -112,14 +128,18 @@ inline void write_predictions_csv(const std::filesystem::path& path, const EvalR
   TORCH_CHECK(out, "write_predictions_csv: write to ", path.string(), " failed");
 }
 
-/// Accuracy over the first `n` records of an evaluation (records 0-999 are the exact test images in some copies).
-inline double accuracy_of_first(const EvalResult& r, std::int64_t n) {
-  n = std::min<std::int64_t>(n, r.predictions.numel());
-  if (n <= 0) return 0.0;
-  return r.predictions.narrow(0, 0, n).eq(r.targets.narrow(0, 0, n)).sum().item<double>() / static_cast<double>(n);
+/// Accuracy over the records with index in [first, last) (e.g. the exact test records 0-999 of a copy whose other
+/// records are degraded); NaN when the evaluation holds none of them.
+inline double accuracy_of_records(const EvalResult& r, std::int64_t first, std::int64_t last) {
+  TORCH_CHECK(r.indices.defined(), "accuracy_of_records: the evaluation holds no record indices");
+  const auto in = r.indices.ge(first).logical_and(r.indices.lt(last));
+  const auto n = in.sum().item<std::int64_t>();
+  if (n == 0) return std::nan("");
+  return r.predictions.eq(r.targets).logical_and(in).sum().item<double>() / static_cast<double>(n);
 }
 
-/// Indices of the first `n` records the evaluation got wrong, in record order.
+/// Positions (into the result's tensors) of the first `n` records the evaluation got wrong, in record order;
+/// `r.indices[pos]` is the record.
 inline std::vector<std::int64_t> misclassified(const EvalResult& r, std::int64_t n) {
   const auto wrong = r.predictions.ne(r.targets).nonzero().flatten();
   const auto k = std::min<std::int64_t>(n, wrong.numel());

@@ -15,6 +15,10 @@
 namespace superconv {
 namespace train {
 
+/// A stream pointer for options (a named type, so that TORCH_ARG's `const T&` reads as a const pointer to a
+/// writable stream).
+using LogStream = std::ostream*;
+
 /// How progress is shown.
 enum class ProgressMode {
   kAuto,   ///< a bar redrawn in place when standard output is a terminal, plain lines otherwise

@@ -18,7 +18,7 @@
 namespace superconv {
 namespace viz {
 
-/// One line. Points with a non-finite coordinate break the line.
+/// One line. Points with a non-finite coordinate break the line, and so do points at x <= 0 on a log x axis.
 struct Series {
   std::string name;
   std::vector<double> x, y;
@@ -51,18 +51,37 @@ struct LineChartOptions {
 };
 
 namespace detail {
-/// "Nice" linear ticks (1, 2, 2.5, 5 x 10^k) covering [lo, hi], about `target` of them.
+/// "Nice" linear ticks (1, 2, 2.5, 5 x 10^k) covering [lo, hi], about `target` of them (at most 2 * target + 2).
+/// Non-finite bounds give no ticks, an empty range {lo}, and a range whose nice step the doubles cannot resolve
+/// next to lo and hi (hi - lo a few ulps of them, or overflowing) just {lo, hi}.
 inline std::vector<double> nice_ticks(double lo, double hi, int target = 6) {
+  if (!std::isfinite(lo) || !std::isfinite(hi)) return {};
   if (!(hi > lo)) return {lo};
+  target = std::max(target, 1);
   const double raw = (hi - lo) / target;
-  const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-  double step = mag;
-  for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
-    step = m * mag;
-    if (raw <= step) break;
+  double step = raw;
+  if (std::isfinite(raw) && raw > 0) {
+    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
+    for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
+      step = m * mag;
+      if (raw <= step) break;
+    }
   }
+  // Ticks are (k0 + i) * step. With step >= 16 ulps of the larger bound, |k| < 2^49 is exact and the products are
+  // distinct and increasing; below that (or when the step overflows or underflows) there are no nice ticks to give.
+  const double scale = std::max(std::abs(lo), std::abs(hi));
+  if (!std::isfinite(step) || !(step > 0) || step < scale * std::numeric_limits<double>::epsilon() * 16) {
+    return {lo, hi};
+  }
+  const double k0 = std::ceil(lo / step - 1e-9), k1 = std::floor(hi / step + 1e-9);
+  const double n = k1 - k0 + 1;  // at most about target + 1, since step >= (hi - lo) / target
+  if (!(n >= 1)) return {};      // no multiple of the step inside (a narrow range and target 1)
+  if (!(n <= 2.0 * target + 2)) return {lo, hi};
   std::vector<double> t;
-  for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) {
+  const auto count = static_cast<std::size_t>(n);
+  t.reserve(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const double v = (k0 + static_cast<double>(i)) * step;
     t.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
   }
   return t;
@@ -110,9 +129,10 @@ class LineChart {
     return {left_margin_, title_h, options_.width() - right_margin_, options_.height() - 70};
   }
 
-  /// Canvas x of a data x (after layout in render()).
+  /// Canvas x of a data x (after layout in render()); NaN for x <= 0 on a log axis.
   double px(double x) const {
     const auto a = area();
+    if (options_.log_x() && !(x > 0)) return std::numeric_limits<double>::quiet_NaN();
     const double t = options_.log_x() ? (std::log10(x) - std::log10(xlo_)) / (std::log10(xhi_) - std::log10(xlo_))
                                       : (x - xlo_) / (xhi_ - xlo_);
     return a.left + t * (a.right - a.left);
@@ -131,14 +151,18 @@ class LineChart {
     // Grid and ticks.
     const auto yt = detail::nice_ticks(ylo_, yhi_);
     for (double v : yt) {
-      const int y = static_cast<int>(std::lround(py(v)));
+      const double yd = py(v);
+      if (!within(yd, a.top, a.bottom)) continue;
+      const int y = static_cast<int>(std::lround(yd));
       if (options_.grid()) c.fill_rect(a.left, y, a.right - a.left, 1, colors::kLightGray);
       c.fill_rect(a.left - 6, y, 6, 1, ink);
       c.text(a.left - 10, y - 7, detail::tick_label(v), ink, 2, Align::kRight);
     }
     if (has_right_) {
       for (double v : detail::nice_ticks(y2lo_, y2hi_)) {
-        const int y = static_cast<int>(std::lround(py(v, true)));
+        const double yd = py(v, true);
+        if (!within(yd, a.top, a.bottom)) continue;
+        const int y = static_cast<int>(std::lround(yd));
         c.fill_rect(a.right, y, 6, 1, ink);
         c.text(a.right + 10, y - 7, detail::tick_label(v), ink, 2, Align::kLeft);
       }
@@ -146,8 +170,10 @@ class LineChart {
     std::vector<double> xt = xticks_;
     std::vector<std::string> xl = xtick_labels_;
     if (xt.empty()) {
-      if (options_.log_x()) {
-        for (double e = std::ceil(std::log10(xlo_) - 1e-9); e <= std::log10(xhi_) + 1e-9; e += 1) {
+      if (options_.log_x()) {  // layout() keeps 0 < xlo_ < xhi_ finite: decades between -324 and 308
+        const int e0 = static_cast<int>(std::ceil(std::log10(xlo_) - 1e-9));
+        const int e1 = static_cast<int>(std::floor(std::log10(xhi_) + 1e-9));
+        for (int e = e0; e <= e1; ++e) {
           xt.push_back(std::pow(10.0, e));
           xl.push_back("1e" + detail::tick_label(e));
         }
@@ -158,8 +184,9 @@ class LineChart {
     }
     int last_label_end = -1000;
     for (std::size_t i = 0; i < xt.size(); ++i) {
-      const int x = static_cast<int>(std::lround(px(xt[i])));
-      if (x < a.left - 1 || x > a.right + 1) continue;
+      const double xd = px(xt[i]);  // NaN for a custom tick at x <= 0 on a log axis
+      if (!within(xd, a.left, a.right)) continue;
+      const int x = static_cast<int>(std::lround(xd));
       if (options_.grid()) c.fill_rect(x, a.top, 1, a.bottom - a.top, colors::kLightGray);
       c.fill_rect(x, a.bottom, 1, 6, ink);
       const int w = Canvas::text_width(xl[i]);
@@ -172,9 +199,10 @@ class LineChart {
     // Series, clipped to the plot area by construction of the ranges.
     for (const auto& s : series_) {
       for (std::size_t i = 1; i < s.x.size(); ++i) {
-        if (!finite_point(s, i - 1) || !finite_point(s, i)) continue;
+        if (!drawable(s, i - 1) || !drawable(s, i)) continue;
         const double x0 = px(s.x[i - 1]), y0 = py(s.y[i - 1], s.right_axis);
         const double x1 = px(s.x[i]), y1 = py(s.y[i], s.right_axis);
+        if (!std::isfinite(x0) || !std::isfinite(y0) || !std::isfinite(x1) || !std::isfinite(y1)) continue;
         if (s.dashed)
           c.dashed_line(x0, y0, x1, y1, s.color, s.thickness);
         else
@@ -210,21 +238,48 @@ class LineChart {
 
  private:
   static bool finite_point(const Series& s, std::size_t i) { return std::isfinite(s.x[i]) && std::isfinite(s.y[i]); }
+  /// Finite, and at x > 0 on a log axis: the points that are drawn and set the ranges.
+  bool drawable(const Series& s, std::size_t i) const {
+    return finite_point(s, i) && (!options_.log_x() || s.x[i] > 0);
+  }
+  /// A finite canvas coordinate within a pixel of [lo, hi], safe to round to int.
+  static bool within(double p, int lo, int hi) { return std::isfinite(p) && p >= lo - 1 && p <= hi + 1; }
 
   void layout() {
     double xlo = std::numeric_limits<double>::infinity(), xhi = -xlo;
     double ylo = xlo, yhi = -xlo, y2lo = xlo, y2hi = -xlo;
+    bool any_finite = false;
     for (const auto& s : series_) {
       for (std::size_t i = 0; i < s.x.size(); ++i) {
-        if (!finite_point(s, i) || (options_.log_x() && s.x[i] <= 0)) continue;
+        any_finite = any_finite || finite_point(s, i);
+        if (!drawable(s, i)) continue;
         xlo = std::min(xlo, s.x[i]), xhi = std::max(xhi, s.x[i]);
         auto& lo = s.right_axis ? y2lo : ylo;
         auto& hi = s.right_axis ? y2hi : yhi;
         lo = std::min(lo, s.y[i]), hi = std::max(hi, s.y[i]);
       }
     }
-    TORCH_CHECK(std::isfinite(xlo), "LineChart: no finite points to draw");
-    if (!(xhi > xlo)) xhi = options_.log_x() ? xlo * 10 : xlo + 1;
+    TORCH_CHECK(any_finite, "LineChart: no finite points to draw");
+    if (!std::isfinite(xlo)) {
+      xlo = 1, xhi = 10;        // log axis, no point at x > 0: an empty plot over one decade
+    } else if (!(xhi > xlo)) {  // one x: a decade (log) or a unit from there, or up to there near the limits
+      if (options_.log_x()) {
+        if (xlo <= std::numeric_limits<double>::max() / 10) {
+          xhi = xlo * 10;
+        } else {
+          xlo = xhi / 10;
+        }
+      } else {
+        xhi = xlo + 1;
+        if (!(xhi > xlo)) {  // |x| >= 2^53, where x + 1 == x: a tenth of |x| instead
+          if (xlo > 0) {
+            xlo = xhi * 0.9;
+          } else {
+            xhi = xlo * 0.9;
+          }
+        }
+      }
+    }
     if (!std::isfinite(ylo)) ylo = 0, yhi = 1;
     if (options_.y_from_zero()) ylo = std::min(ylo, 0.0);
     pad(ylo, yhi);
@@ -276,7 +331,7 @@ class LineChart {
         std::size_t hits = 0;
         for (const auto& s : series_) {
           for (std::size_t i = 0; i + 1 < s.x.size(); ++i) {
-            if (!finite_point(s, i) || !finite_point(s, i + 1)) continue;
+            if (!drawable(s, i) || !drawable(s, i + 1)) continue;
             for (double t : {0.0, 0.25, 0.5, 0.75}) {  // points along each segment
               const double qx = px(s.x[i] + t * (s.x[i + 1] - s.x[i]));
               const double qy = py(s.y[i] + t * (s.y[i + 1] - s.y[i]), s.right_axis);

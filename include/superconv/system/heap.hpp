@@ -1,6 +1,6 @@
-#pragma once
-// Keep freed tensor memory in the process on CPU (glibc), so a training step does not pay the kernel to clear
-// the same pages again every step.
+// SPDX-License-Identifier: MIT
+// Process-wide memory policy: keep freed tensor memory in the process on CPU (glibc), so a training step does not
+// pay the kernel to clear the same pages again every step.
 //
 // A CPU training step allocates and frees the same large activation buffers each step (width 64, batch 512: up to
 // 268 MB each). glibc serves every block above 32 MiB with its own mmap and gives it back with munmap when freed,
@@ -16,7 +16,8 @@
 // Python users get the same with the environment variables MALLOC_MMAP_MAX_=0 MALLOC_TRIM_THRESHOLD_=68719476736 (see
 // the README); it has no effect on GPU memory, and none under other C libraries or sanitizers (applied == false).
 //
-//   auto heap = superconv::train::retain_freed_memory();   // heap.applied, heap.detail for the log
+//   auto heap = superconv::system::retain_freed_memory();   // heap.applied, heap.detail for the log
+#pragma once
 
 #include <string>
 
@@ -25,7 +26,7 @@
 #endif
 
 namespace superconv {
-namespace train {
+namespace system {
 
 /// What retain_freed_memory() did, for logs and config files.
 struct HeapTuning {
@@ -68,5 +69,5 @@ inline HeapTuning retain_freed_memory() {
   return t;
 }
 
-}  // namespace train
+}  // namespace system
 }  // namespace superconv

@@ -1,4 +1,4 @@
-#include <superconv/train/heap.hpp>
+#include <superconv/system/heap.hpp>
 
 #include "support.hpp"
 
@@ -24,7 +24,7 @@ long faults_of_one_round(std::int64_t bytes) {
 }  // namespace
 
 TEST_CASE("retain_freed_memory: a freed large buffer is reused without faulting its pages in again", "[train][heap]") {
-  const auto heap = superconv::train::retain_freed_memory();
+  const auto heap = superconv::system::retain_freed_memory();
   CHECK_FALSE(heap.detail.empty());
   if (!heap.applied) SC_SKIP("heap tuning not available here: " << heap.detail);
   // 384 MiB: larger than anything the other tests allocate, so this round grows the heap and faults its pages

@@ -1,0 +1,85 @@
+// SPDX-License-Identifier: MIT
+// Run files as JSON (nlohmann/json): atomic writes, reads whose errors name the file, the LR range test's curve.
+#pragma once
+
+#include <superconv/optim/lr_range_test.hpp>
+
+#include <c10/util/Exception.h>
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <system_error>
+
+namespace superconv {
+namespace io {
+
+/// nlohmann's JSON value (members sorted by key), so that types serialised with its NLOHMANN_DEFINE_TYPE_* macros
+/// go straight in.
+using Json = nlohmann::json;
+
+/// Writes `text` to `path` atomically: a temporary file beside it, then a rename; creates parent folders. A failed
+/// write (disk full) leaves the previous file as it was.
+inline void write_text_atomic(const std::filesystem::path& path, const std::string& text) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+  TORCH_CHECK(!ec, "cannot create folder ", path.parent_path().string(), ": ", ec.message());
+  fs::path tmp = path;
+  tmp += ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    TORCH_CHECK(out, "cannot open ", tmp.string(), " for writing");
+    out << text;
+    out.flush();
+    TORCH_CHECK(out, "write to ", tmp.string(), " failed (disk full?)");
+  }
+  fs::rename(tmp, path, ec);
+  TORCH_CHECK(!ec, "cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
+}
+
+/// Writes `value` as indented JSON (NaN and infinity become null, as JSON has neither).
+inline void write_json(const std::filesystem::path& path, const Json& value) {
+  write_text_atomic(path, value.dump(2) + "\n");
+}
+
+/// Reads a JSON file; the error names the file and, for malformed text, where it went wrong.
+inline Json read_json(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  TORCH_CHECK(in, path.string(), ": cannot open (does it exist?)");
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    return Json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    TORCH_CHECK(false, path.string(), ": not valid JSON: ", e.what());
+  }
+}
+
+/// The value at `key` of a JSON object, converted to T; the error names the file, the key and what was found.
+template <typename T>
+T get(const Json& object, const std::string& key, const std::filesystem::path& file) {
+  TORCH_CHECK(object.is_object() && object.contains(key), file.string(), ": no \"", key, "\"");
+  try {
+    return object.at(key).get<T>();
+  } catch (const nlohmann::json::exception& e) {
+    TORCH_CHECK(false, file.string(), ": \"", key, "\" is ", object.at(key).dump(), ", not usable here: ", e.what());
+  }
+}
+
+/// A range test's curve: lrs, losses, smoothed, the three suggestions, why it stopped, and the chosen rule and LR
+/// when given.
+inline Json to_json(const optim::LRRangeTestResult& r, const std::string& chosen_rule = "", double chosen_lr = 0.0) {
+  Json j;
+  j["lrs"] = r.lrs;
+  j["losses"] = r.losses;
+  j["smoothed"] = r.smoothed;
+  j["suggestions"] = {{"steepest", r.steepest}, {"valley", r.valley}, {"min_loss", r.min_loss}};
+  j["stop_reason"] = r.stop_reason;
+  if (!chosen_rule.empty()) j["chosen"] = {{"rule", chosen_rule}, {"lr", chosen_lr}};
+  return j;
+}
+
+}  // namespace io
+}  // namespace superconv

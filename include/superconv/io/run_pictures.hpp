@@ -1,0 +1,101 @@
+// SPDX-License-Identifier: MIT
+// A run's pictures as PNG files, from what the run measured: the LR range test, the schedule, the training curves,
+// misclassified images with true/predicted labels, and the confusion matrix.
+#pragma once
+
+#include <superconv/optim/lr_range_test.hpp>
+#include <superconv/train/metrics.hpp>
+#include <superconv/viz/image_grid.hpp>
+#include <superconv/viz/plots.hpp>
+#include <superconv/viz/png.hpp>
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace superconv {
+namespace io {
+
+/// Loss against LR (log scale) with each suggestion marked.
+inline void write_lr_finder_png(const std::filesystem::path& path, const optim::LRRangeTestResult& r) {
+  viz::write_png(path, viz::plot_lr_finder(r.lrs, r.losses, r.smoothed,
+                                           {{"steepest", r.steepest}, {"valley", r.valley}, {"min_loss", r.min_loss}}));
+}
+
+/// LR and momentum of any schedule with `lr_at(step)` and `momentum_at(step)` over `steps` steps.
+template <typename Schedule>
+void write_schedule_png(const std::filesystem::path& path, const Schedule& schedule, std::int64_t steps,
+                        const std::string& title = "One Cycle schedule", const std::string& x_label = "step") {
+  std::vector<double> x, lr, m;
+  for (std::int64_t i = 0; i < steps; ++i) {
+    x.push_back(static_cast<double>(i)), lr.push_back(schedule.lr_at(i)), m.push_back(schedule.momentum_at(i));
+  }
+  viz::write_png(path, viz::plot_schedule(x, lr, m, title, x_label));
+}
+
+/// Train and test loss and accuracy per epoch.
+inline void write_curves_png(const std::filesystem::path& path, const std::vector<train::EpochStats>& history) {
+  std::vector<double> ep, trl, tel, tra, tea;
+  for (const auto& e : history) {
+    ep.push_back(static_cast<double>(e.epoch)), trl.push_back(e.train_loss), tel.push_back(e.test_loss);
+    tra.push_back(e.train_acc), tea.push_back(e.test_acc);
+  }
+  viz::write_png(path, viz::plot_training_curves(ep, trl, tel, tra, tea));
+}
+
+/// The first `n` misclassified records as a captioned grid. `images` are the evaluated set's uint8 [N, 3, H, W]
+/// images indexed by record; `class_names` name the classes (numbers are shown where empty). Writes nothing and
+/// returns false when nothing was misclassified.
+inline bool write_misclassified_png(const std::filesystem::path& path, const train::EvalResult& r,
+                                    const at::Tensor& images, const std::vector<std::string>& class_names,
+                                    std::int64_t n = 25) {
+  auto name = [&](std::int64_t c) {
+    return c >= 0 && c < static_cast<std::int64_t>(class_names.size()) ? class_names[static_cast<std::size_t>(c)]
+                                                                       : std::to_string(c);
+  };
+  std::vector<viz::Image> gallery;
+  std::vector<std::string> captions;
+  for (auto pos : train::misclassified(r, n)) {
+    const auto record = r.indices[pos].item<std::int64_t>();
+    TORCH_CHECK(record >= 0 && record < images.size(0), "write_misclassified_png: record ", record, " is outside the ",
+                images.size(0), " images given");
+    gallery.push_back(viz::Image::from_chw(images[record].cpu()));
+    captions.push_back("true: " + name(r.targets[pos].item<std::int64_t>()) +
+                       "\npred: " + name(r.predictions[pos].item<std::int64_t>()));
+  }
+  if (gallery.empty()) return false;
+  viz::write_png(path, viz::image_grid(gallery, captions,
+                                       viz::ImageGridOptions().cols(5).scale(4).title("Misclassified test images")));
+  return true;
+}
+
+/// The confusion matrix (rows true, columns predicted) as a heat map labelled with the class names.
+inline void write_confusion_png(const std::filesystem::path& path, const train::EvalResult& r,
+                                const std::vector<std::string>& class_names) {
+  const auto k = static_cast<std::int64_t>(class_names.size());
+  TORCH_CHECK(k > 0, "write_confusion_png: no class names");
+  const auto cm = train::confusion_matrix(r, k).to(at::kDouble).contiguous();
+  std::vector<std::vector<double>> cells(static_cast<std::size_t>(k));
+  for (std::int64_t i = 0; i < k; ++i) {
+    cells[static_cast<std::size_t>(i)].assign(cm[i].data_ptr<double>(), cm[i].data_ptr<double>() + k);
+  }
+  viz::write_png(path,
+                 viz::heatmap(cells, class_names, class_names,
+                              viz::HeatmapOptions().title("Confusion matrix").x_label("predicted").y_label("true")));
+}
+
+/// curves.png, misclassified.png and confusion.png of a finished run in `folder`.
+inline void write_run_pictures(const std::filesystem::path& folder, const std::vector<train::EpochStats>& history,
+                               const train::EvalResult& final_eval, const at::Tensor& test_images,
+                               const std::vector<std::string>& class_names) {
+  write_curves_png(folder / "curves.png", history);
+  write_misclassified_png(folder / "misclassified.png", final_eval, test_images, class_names);
+  write_confusion_png(folder / "confusion.png", final_eval, class_names);
+}
+
+}  // namespace io
+}  // namespace superconv

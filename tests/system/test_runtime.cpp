@@ -1,0 +1,43 @@
+#include <superconv/system/runtime.hpp>
+
+#include "support.hpp"
+
+#include <fstream>
+#include <sstream>
+
+namespace sc = superconv;
+
+TEST_CASE("cpu_has_native_bf16 agrees with the kernel's CPU flags", "[system][runtime]") {
+  std::ifstream in("/proc/cpuinfo");
+  if (!in) SC_SKIP("no /proc/cpuinfo to compare with");
+  std::stringstream text;
+  text << in.rdbuf();
+  const auto flags = text.str();
+  const bool expected = flags.find(" avx512_bf16") != std::string::npos || flags.find(" amx_bf16") != std::string::npos;
+  CHECK(sc::system::cpu_has_native_bf16() == expected);
+}
+
+TEST_CASE("set_up_runtime: CPU choices, precision by hardware, threads, bad devices named", "[system][runtime]") {
+  const int before = at::get_num_threads();
+  const auto r = sc::system::set_up_runtime(sc::system::RuntimeOptions().device("cpu").threads(1).retain_heap(false));
+  CHECK(r.device == c10::Device(c10::kCPU));
+  CHECK(r.threads == 1);
+  CHECK(at::get_num_threads() == 1);
+  CHECK(r.amp == sc::system::cpu_has_native_bf16());
+  CHECK(r.channels_last == r.amp);
+  CHECK(r.heap == "not applied (off)");
+  CHECK_THAT(r.describe(), SC_CONTAINS("device cpu | bf16 autocast ") && SC_CONTAINS("threads 1"));
+  const auto forced = sc::system::set_up_runtime(
+      sc::system::RuntimeOptions().device("cpu").threads(1).amp(0).channels_last(1).retain_heap(false));
+  CHECK_FALSE(forced.amp);
+  CHECK(forced.channels_last);
+  CHECK_THROWS_WITH(sc::system::set_up_runtime(sc::system::RuntimeOptions().device("tpu")),
+                    SC_CONTAINS("device: 'tpu' is not a device"));
+  if (!torch::cuda::is_available()) {
+    CHECK_THROWS_WITH(sc::system::set_up_runtime(sc::system::RuntimeOptions().device("cuda")),
+                      SC_CONTAINS("device cuda: no CUDA device is available"));
+  }
+  CHECK_THROWS_WITH(sc::system::set_up_runtime(sc::system::RuntimeOptions().device("cpu").threads(-2)),
+                    SC_CONTAINS("threads must be >= 0, got -2"));
+  at::set_num_threads(before);
+}

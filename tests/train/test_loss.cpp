@@ -1,0 +1,24 @@
+#include <superconv/train/loss.hpp>
+
+#include "support.hpp"
+
+#include "devices.hpp"
+
+TEST_CASE("cross_entropy_loss: PyTorch's cross-entropy with label smoothing, bad smoothing named",
+          "[train][loss][devices]") {
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      auto logits = at::tensor(std::vector<float>{2, 0, 0, 0, 1, 0}, at::TensorOptions().device(dev)).view({2, 3});
+      auto target = at::tensor(std::vector<std::int64_t>{0, 2}, at::TensorOptions().device(dev).dtype(at::kLong));
+      // Hand-computed: -log softmax at the target, smoothed: (1 - e) * nll + e * mean over classes of -log p.
+      const auto logp = at::log_softmax(logits, 1);
+      const double nll = -(logp[0][0] + logp[1][2]).item<double>() / 2;
+      const double uniform = -logp.mean(1).sum().item<double>() / 2;
+      CHECK(superconv::train::cross_entropy_loss()(logits, target).item<double>() == Approx(nll));
+      CHECK(superconv::train::cross_entropy_loss(0.1)(logits, target).item<double>() ==
+            Approx(0.9 * nll + 0.1 * uniform));
+    }
+  }
+  CHECK_THROWS_WITH(superconv::train::cross_entropy_loss(1.0), SC_CONTAINS("label_smoothing must be in [0, 1), got 1"));
+  CHECK_THROWS_WITH(superconv::train::cross_entropy_loss(-0.1), SC_CONTAINS("got -0.1"));
+}
