@@ -10,7 +10,6 @@
 // One seed each; no GPU figure yet.
 #include <superconv/superconv.hpp>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 #include <torch/version.h>
 
@@ -46,53 +45,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Hyperparameters, epochs, batch_s
                                                 label_smoothing, logit_scale, width, train_limit, test_limit, amp,
                                                 channels_last, tta, seed, runs, data, device, threads, retain_heap)
 
-struct Cli {
-  Hyperparameters h;
-  std::string out, resume;
-  bool schedule_only = false, find_lr_only = false;
-};
-
-void add_options(CLI::App& app, Cli& c) {
-  auto& h = c.h;
-  const auto pos = CLI::PositiveNumber, nonneg = CLI::NonNegativeNumber;
-  app.add_option("--data", h.data, "CIFAR-10 binary folder (default: $SUPERCONV_DATA, ./data/cifar-10-batches-bin)");
-  app.add_option("--out", c.out, "run folder (default: runs/<date-time>)");
-  app.add_option("--resume", c.resume, "continue the run in this folder (or its checkpoint.pt) with its options");
-  app.add_option("--epochs", h.epochs, "epochs")->check(pos)->capture_default_str();
-  app.add_option("--peak-epoch", h.peak_epoch, "epoch of the LR peak (default: 5/24 of --epochs)")->check(pos);
-  app.add_option("--batch-size", h.batch_size, "images per batch")->check(pos)->capture_default_str();
-  app.add_option("--lr-max", h.lr_max, "peak LR (default: from the LR range test)")->check(pos);
-  app.add_option("--lr-min", h.lr_min, "first and last LR (default: --lr-max / --div-factor)")->check(pos);
-  app.add_option("--div-factor", h.div_factor, "lr-min = lr-max / div-factor")->check(CLI::Range(1.0, 1e6));
-  app.add_option("--lr-suggestion", h.lr_suggestion, "range-test rule for --lr-max")
-      ->check(CLI::IsMember({"steepest", "valley", "min_loss"}));
-  app.add_option("--finder-iters", h.finder_iters, "LR range test: batches")->check(CLI::Range(10, 100000));
-  app.add_option("--finder-start", h.finder_start, "LR range test: first LR")->check(pos);
-  app.add_option("--finder-end", h.finder_end, "LR range test: last LR")->check(pos);
-  app.add_option("--momentum-min", h.momentum_min, "momentum at the LR peak")->check(CLI::Range(0.0, 1.0));
-  app.add_option("--momentum-max", h.momentum_max, "momentum at both ends")->check(CLI::Range(0.0, 1.0));
-  app.add_option("--schedule-step", h.schedule_step, "batch|epoch")->check(CLI::IsMember({"batch", "epoch"}));
-  app.add_option("--anneal", h.anneal, "linear|cos")->check(CLI::IsMember({"linear", "cos"}));
-  app.add_option("--weight-decay", h.weight_decay, "SGD weight decay")->check(CLI::Range(0.0, 1.0));
-  app.add_option("--label-smoothing", h.label_smoothing, "label smoothing")->check(CLI::Range(0.0, 0.99));
-  app.add_option("--logit-scale", h.logit_scale, "multiply the logits")->check(pos);
-  app.add_option("--width", h.width, "channels of the prep layer")->check(pos)->capture_default_str();
-  app.add_option("--train-limit", h.train_limit, "use the first N training images (0: all)")->check(nonneg);
-  app.add_option("--test-limit", h.test_limit, "use the first N test images (0: all)")->check(nonneg);
-  app.add_option("--device", h.device, "auto|cpu|cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  app.add_flag_function(
-      "--amp,!--no-amp", [&](std::int64_t n) { h.amp = n > 0; }, "bf16 autocast");
-  app.add_flag_function(
-      "--channels-last,!--no-channels-last", [&](std::int64_t n) { h.channels_last = n > 0; },
-      "channels_last memory format");
-  app.add_flag("--tta", h.tta, "also report accuracy with flip test-time augmentation");
-  app.add_option("--seed", h.seed, "seed for init, shuffling, augmentation")->capture_default_str();
-  app.add_option("--runs", h.runs, "repeat with seeds seed..seed+N-1, report mean and std")->check(pos);
-  app.add_option("--threads", h.threads, "CPU threads (0: all cores)")->check(nonneg);
-  app.add_flag("--retain-heap,!--no-retain-heap", h.retain_heap, "CPU: keep freed memory in the process heap");
-  app.add_flag("--schedule-only", c.schedule_only, "print the schedule as CSV (step,epoch,lr,momentum), exit");
-  app.add_flag("--find-lr-only", c.find_lr_only, "run the LR range test, write its files, exit");
-}
+#include "cli.hpp"  // the option table and its checks
 
 sc::optim::OneCycleOptions one_cycle(const Hyperparameters& h, std::int64_t batches_per_epoch) {
   return sc::optim::OneCycleOptions(h.lr_max, h.epochs * (h.schedule_step == "batch" ? batches_per_epoch : 1))
@@ -102,45 +55,6 @@ sc::optim::OneCycleOptions one_cycle(const Hyperparameters& h, std::int64_t batc
       .anneal(h.anneal == "cos" ? sc::optim::Anneal::kCos : sc::optim::Anneal::kLinear)
       .base_momentum(h.momentum_min)
       .max_momentum(h.momentum_max);
-}
-
-// Resuming: the run's own options (options given again must agree, or be ones that may change). Then the checks.
-void settle(CLI::App& app, Cli& c) {
-  auto& h = c.h;
-  if (!c.resume.empty()) {
-    const auto folder = sc::io::run_folder_of(c.resume);
-    std::vector<std::string> given;
-    for (const auto* o : app.get_options()) given.push_back(o->count() > 0 ? sc::io::option_key(o->get_name()) : "");
-    std::optional<sc::io::Disagreement> d;
-    h = sc::io::resumed_settings(sc::io::read_json(folder / "config.json").at("hyperparameters"), Json(h), given,
-                                 {"data", "device", "threads", "retain_heap"}, d);
-    if (d)
-      throw CLI::ValidationError(fmt::format("{}: the run in {} used {}, not {}", d->option(), folder.string(),
-                                             d->saved.dump(), d->given.dump()));
-    c.out = folder.string();
-  }
-  if (h.peak_epoch == 0) h.peak_epoch = static_cast<double>(h.epochs) * 5.0 / 24.0;
-  if (c.schedule_only && h.lr_max <= 0) h.lr_max = 0.157;  // the reference run's peak
-  if (h.lr_max > 0 && h.lr_min <= 0) h.lr_min = h.lr_max / h.div_factor;
-  auto need = [](bool ok, const std::string& m) { ok ? void() : throw CLI::ValidationError(m); };
-  need(h.lr_min < h.lr_max || h.lr_max == 0,
-       fmt::format("--lr-min ({}) must be below --lr-max ({})", h.lr_min, h.lr_max));
-  need(h.lr_min == 0 || h.lr_max > 0, "--lr-min needs --lr-max (or neither: the LR range test finds both)");
-  need(h.peak_epoch < h.epochs, fmt::format("--peak-epoch ({}) must be below --epochs ({})", h.peak_epoch, h.epochs));
-  need(h.momentum_min <= h.momentum_max,
-       fmt::format("--momentum-min ({}) must not exceed --momentum-max ({})", h.momentum_min, h.momentum_max));
-  need(h.finder_start < h.finder_end,
-       fmt::format("--finder-start ({}) must be below --finder-end ({})", h.finder_start, h.finder_end));
-  if (h.lr_max > 0) {  // a schedule the options cannot give (a phase without steps) is a usage error too
-    try {
-      sc::optim::OneCycle(one_cycle(
-          h, sc::data::DeviceLoader::batches_per_epoch(h.train_limit > 0 ? h.train_limit : 50000, h.batch_size)));
-    } catch (const c10::Error& e) {
-      need(false, fmt::format("--epochs {}, --peak-epoch {}, --schedule-step {}: {}", h.epochs, h.peak_epoch,
-                              h.schedule_step, e.what_without_backtrace()));
-    }
-  }
-  if (c.out.empty()) c.out = sc::io::timestamped_folder("runs").string();
 }
 
 // One seed's run in `folder`: data -> model -> LR range test -> One Cycle -> train -> evaluate -> files; its summary.
@@ -220,6 +134,11 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const sc::data:
   return summary;
 }
 
+const char* message(const std::exception& e) {  // LibTorch's errors without their C++ backtrace
+  const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
+  return c10_error ? c10_error->what_without_backtrace() : e.what();
+}
+
 int main(int argc, char** argv) {
   Cli c;
   CLI::App app{"Train the custom ResNet on CIFAR-10 with the super-convergence recipe (superconv)."};
@@ -227,10 +146,16 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     settle(app, c);
+    try {  // options that give no valid schedule (a phase without steps) are a usage error too
+      if (c.h.lr_max > 0) sc::optim::OneCycle(one_cycle(c.h, sc::data::DeviceLoader::batches_per_epoch(50000, 512)));
+    } catch (const c10::Error& e) {
+      throw CLI::ValidationError(fmt::format("--epochs {}, --peak-epoch {}, --schedule-step {}: {}", c.h.epochs,
+                                             c.h.peak_epoch, c.h.schedule_step, e.what_without_backtrace()));
+    }
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
-  } catch (const std::exception& e) {  // CLI11's errors and an unreadable run folder alike: a usage error
-    std::cerr << "error: " << e.what() << "\n(--help lists the options)\n";
+  } catch (const std::exception& e) {  // CLI11's errors, a bad run folder, a schedule with an empty phase
+    std::cerr << "error: " << message(e) << "\n(--help lists the options)\n";
     return 2;
   }
   auto& h = c.h;
@@ -280,7 +205,7 @@ int main(int argc, char** argv) {
     std::cerr << "\n" << e.what() << "\nresume with: " << argv[0] << " --resume " << c.out << "\n";
     return 130;
   } catch (const std::exception& e) {
-    std::cerr << "error: " << e.what() << "\n";
+    std::cerr << "error: " << message(e) << "\n";
     return 1;
   }
 }

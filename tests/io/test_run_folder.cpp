@@ -38,3 +38,16 @@ TEST_CASE("resumed_settings: the run's values, given ones agree or may change, t
   CHECK(d->given == 0.0);
   CHECK(merged == saved);
 }
+
+TEST_CASE("resume_settings: from a run folder's config.json, or an error naming the option and both values",
+          "[io][run_folder]") {
+  sc_test::TempDir tmp("resume-settings");
+  sc::io::write_json(tmp.path / "config.json", {{"hyperparameters", {{"lr_max", 0.05}, {"threads", 2}}}});
+  const auto merged =
+      sc::io::resume_settings(tmp.path, {{"lr_max", 0.05}, {"threads", 4}}, {"lr_max", "threads"}, {"threads"});
+  CHECK(merged["threads"] == 4);
+  CHECK_THROWS_WITH(sc::io::resume_settings(tmp.path, {{"lr_max", 0.1}}, {"lr_max"}, {}),
+                    SC_CONTAINS("--lr-max: the run in " + tmp.path.string() + " used 0.05, not 0.1"));
+  sc::io::write_json(tmp.path / "config.json", {{"other", 1}});
+  CHECK_THROWS_WITH(sc::io::resume_settings(tmp.path, {}, {}, {}), SC_CONTAINS("config.json: no \"hyperparameters\""));
+}

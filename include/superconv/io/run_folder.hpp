@@ -74,5 +74,20 @@ inline Json resumed_settings(const Json& saved, const Json& given, const std::ve
   return merged;
 }
 
+/// The settings of the run in `folder`, for resuming it: the `section` object of its config.json, merged with
+/// `given` as resumed_settings() does. A disagreement is an error naming the option, the folder and both values.
+inline Json resume_settings(const std::filesystem::path& folder, const Json& given,
+                            const std::vector<std::string>& given_keys, const std::set<std::string>& may_change,
+                            const std::string& section = "hyperparameters") {
+  const auto config = read_json(folder / "config.json");
+  TORCH_CHECK(config.contains(section) && config[section].is_object(), (folder / "config.json").string(), ": no \"",
+              section, "\" object");
+  std::optional<Disagreement> d;
+  auto merged = resumed_settings(config[section], given, given_keys, may_change, d);
+  TORCH_CHECK(!d, d ? d->option() : "", ": the run in ", folder.string(), " used ", d ? d->saved.dump() : "", ", not ",
+              d ? d->given.dump() : "", " (an option given with --resume must agree with the run)");
+  return merged;
+}
+
 }  // namespace io
 }  // namespace superconv

@@ -1,0 +1,82 @@
+// cifar10_resnet's command line: every option with its check, and how --resume takes the run's own settings.
+#pragma once
+
+#include <superconv/io/run_folder.hpp>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <string>
+#include <vector>
+
+struct Cli {
+  Hyperparameters h;
+  std::string out, resume;
+  bool schedule_only = false, find_lr_only = false;
+};
+
+void add_options(CLI::App& app, Cli& c) {
+  auto& h = c.h;
+  const auto pos = CLI::PositiveNumber, nonneg = CLI::NonNegativeNumber;
+  app.add_option("--data", h.data, "CIFAR-10 binary folder (default: $SUPERCONV_DATA, ./data/cifar-10-batches-bin)");
+  app.add_option("--out", c.out, "run folder (default: runs/<date-time>)");
+  app.add_option("--resume", c.resume, "continue the run in this folder (or its checkpoint.pt) with its options");
+  app.add_option("--epochs", h.epochs, "epochs")->check(pos)->capture_default_str();
+  app.add_option("--peak-epoch", h.peak_epoch, "epoch of the LR peak (default: 5/24 of --epochs)")->check(pos);
+  app.add_option("--batch-size", h.batch_size, "images per batch")->check(pos)->capture_default_str();
+  app.add_option("--lr-max", h.lr_max, "peak LR (default: from the LR range test)")->check(pos);
+  app.add_option("--lr-min", h.lr_min, "first and last LR (default: --lr-max / --div-factor)")->check(pos);
+  app.add_option("--div-factor", h.div_factor, "lr-min = lr-max / div-factor")->check(CLI::Range(1.0, 1e6));
+  app.add_option("--lr-suggestion", h.lr_suggestion, "range-test rule for --lr-max")
+      ->check(CLI::IsMember({"steepest", "valley", "min_loss"}));
+  app.add_option("--finder-iters", h.finder_iters, "LR range test: batches")->check(CLI::Range(10, 100000));
+  app.add_option("--finder-start", h.finder_start, "LR range test: first LR")->check(pos);
+  app.add_option("--finder-end", h.finder_end, "LR range test: last LR")->check(pos);
+  app.add_option("--momentum-min", h.momentum_min, "momentum at the LR peak")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--momentum-max", h.momentum_max, "momentum at both ends")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--schedule-step", h.schedule_step, "batch|epoch")->check(CLI::IsMember({"batch", "epoch"}));
+  app.add_option("--anneal", h.anneal, "linear|cos")->check(CLI::IsMember({"linear", "cos"}));
+  app.add_option("--weight-decay", h.weight_decay, "SGD weight decay")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--label-smoothing", h.label_smoothing, "label smoothing")->check(CLI::Range(0.0, 0.99));
+  app.add_option("--logit-scale", h.logit_scale, "multiply the logits")->check(pos);
+  app.add_option("--width", h.width, "channels of the prep layer")->check(pos)->capture_default_str();
+  app.add_option("--train-limit", h.train_limit, "use the first N training images (0: all)")->check(nonneg);
+  app.add_option("--test-limit", h.test_limit, "use the first N test images (0: all)")->check(nonneg);
+  app.add_option("--device", h.device, "auto|cpu|cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+  app.add_flag_function(
+      "--amp,!--no-amp", [&](std::int64_t n) { h.amp = n > 0; }, "bf16 autocast");
+  app.add_flag_function(
+      "--channels-last,!--no-channels-last", [&](std::int64_t n) { h.channels_last = n > 0; },
+      "channels_last memory format");
+  app.add_flag("--tta", h.tta, "also report accuracy with flip test-time augmentation");
+  app.add_option("--seed", h.seed, "seed for init, shuffling, augmentation")->capture_default_str();
+  app.add_option("--runs", h.runs, "repeat with seeds seed..seed+N-1, report mean and std")->check(pos);
+  app.add_option("--threads", h.threads, "CPU threads (0: all cores)")->check(nonneg);
+  app.add_flag("--retain-heap,!--no-retain-heap", h.retain_heap, "CPU: keep freed memory in the process heap");
+  app.add_flag("--schedule-only", c.schedule_only, "print the schedule as CSV (step,epoch,lr,momentum), exit");
+  app.add_flag("--find-lr-only", c.find_lr_only, "run the LR range test, write its files, exit");
+}
+
+// Resuming: the run's own options (options given again must agree, or be ones that may change). Then the checks.
+void settle(CLI::App& app, Cli& c) {
+  auto& h = c.h;
+  if (!c.resume.empty()) {
+    std::vector<std::string> given;
+    for (const auto* o : app.get_options()) given.push_back(o->count() > 0 ? sc::io::option_key(o->get_name()) : "");
+    c.out = sc::io::run_folder_of(c.resume).string();
+    h = sc::io::resume_settings(c.out, Json(h), given, {"data", "device", "threads", "retain_heap"});
+  }
+  if (h.peak_epoch == 0) h.peak_epoch = static_cast<double>(h.epochs) * 5.0 / 24.0;
+  if (c.schedule_only && h.lr_max <= 0) h.lr_max = 0.157;  // the reference run's peak
+  if (h.lr_max > 0 && h.lr_min <= 0) h.lr_min = h.lr_max / h.div_factor;
+  auto need = [](bool ok, const std::string& m) { ok ? void() : throw CLI::ValidationError(m); };
+  need(h.lr_min < h.lr_max || h.lr_max == 0,
+       fmt::format("--lr-min ({}) must be below --lr-max ({})", h.lr_min, h.lr_max));
+  need(h.lr_min == 0 || h.lr_max > 0, "--lr-min needs --lr-max (or neither: the LR range test finds both)");
+  need(h.peak_epoch < h.epochs, fmt::format("--peak-epoch ({}) must be below --epochs ({})", h.peak_epoch, h.epochs));
+  need(h.momentum_min <= h.momentum_max,
+       fmt::format("--momentum-min ({}) must not exceed --momentum-max ({})", h.momentum_min, h.momentum_max));
+  need(h.finder_start < h.finder_end,
+       fmt::format("--finder-start ({}) must be below --finder-end ({})", h.finder_start, h.finder_end));
+  if (c.out.empty()) c.out = sc::io::timestamped_folder("runs").string();
+}
