@@ -2,6 +2,8 @@
 
 #include "support.hpp"
 
+#include "devices.hpp"
+
 #include <superconv/data/device_loader.hpp>
 #include <superconv/nn/custom_resnet.hpp>
 
@@ -50,36 +52,44 @@ TEST_CASE("save_archive_atomic writes through a temporary file, load_archive nam
 }
 
 TEST_CASE("a checkpoint restores model, optimizer, state and the loader's order, a loader without state still works",
-          "[train][checkpoint]") {
-  sc_test::TempDir tmp("ckpt-state");
-  const auto p = tmp.path / "checkpoint.pt";
-  torch::manual_seed(1);
-  sc::nn::CustomResNet a(sc::nn::CustomResNetOptions().width(4)), b(sc::nn::CustomResNetOptions().width(4));
-  torch::optim::SGD sa(a->parameters(), torch::optim::SGDOptions(0.1)), sb(b->parameters(), 0.1);
-  auto images = at::randint(0, 255, {10, 3, 8, 8}, at::kByte);
-  sc::data::DeviceLoader la(images, at::arange(10) % 3, sc::data::DeviceLoaderOptions(4).seed(5));
-  sc::data::DeviceLoader lb(images, at::arange(10) % 3, sc::data::DeviceLoaderOptions(4).seed(9));
-  la.start_epoch();
-  save_checkpoint(p, *a, sa, some_state(), la);
-  const auto st = load_checkpoint(p, *b, sb, lb, c10::Device(c10::kCPU));
-  CHECK(st.epoch == 2);
-  CHECK(st.batch == 3);
-  CHECK(st.scheduler_step == 7);
-  CHECK(st.loader_state_restored);
-  REQUIRE(st.history.size() == 2);
-  CHECK(st.history[1].test_acc == 0.25);
-  CHECK(st.history[1].batches == 4);
-  CHECK(at::equal(st.partial, some_state().partial));
-  for (std::size_t i = 0; i < a->parameters().size(); ++i) CHECK(at::equal(a->parameters()[i], b->parameters()[i]));
-  CHECK(at::equal(la.get(0).index, lb.get(0).index));  // the same order
-  la.start_epoch(), lb.start_epoch();
-  CHECK(at::equal(la.get(0).index, lb.get(0).index));  // and the same next order (generator restored)
+          "[train][checkpoint][devices]") {
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      sc_test::TempDir tmp("ckpt-state");
+      const auto p = tmp.path / "checkpoint.pt";
+      torch::manual_seed(1);
+      sc::nn::CustomResNet a(sc::nn::CustomResNetOptions().width(4)), b(sc::nn::CustomResNetOptions().width(4));
+      a->to(dev), b->to(dev);
+      torch::optim::SGD sa(a->parameters(), torch::optim::SGDOptions(0.1)), sb(b->parameters(), 0.1);
+      auto images = at::randint(0, 255, {10, 3, 8, 8}, at::kByte);
+      sc::data::DeviceLoader la(images, at::arange(10) % 3, sc::data::DeviceLoaderOptions(4).seed(5).device(dev));
+      sc::data::DeviceLoader lb(images, at::arange(10) % 3, sc::data::DeviceLoaderOptions(4).seed(9).device(dev));
+      la.start_epoch();
+      save_checkpoint(p, *a, sa, some_state(), la);
+      const auto st = load_checkpoint(p, *b, sb, lb, dev);
+      CHECK(st.epoch == 2);
+      CHECK(st.batch == 3);
+      CHECK(st.scheduler_step == 7);
+      CHECK(st.loader_state_restored);
+      REQUIRE(st.history.size() == 2);
+      CHECK(st.history[1].test_acc == 0.25);
+      CHECK(st.history[1].batches == 4);
+      CHECK(at::equal(st.partial, some_state().partial));
+      for (std::size_t i = 0; i < a->parameters().size(); ++i) {
+        CHECK(b->parameters()[i].device() == dev);
+        CHECK(at::equal(a->parameters()[i], b->parameters()[i]));
+      }
+      CHECK(at::equal(la.get(0).index, lb.get(0).index));  // the same order
+      la.start_epoch(), lb.start_epoch();
+      CHECK(at::equal(la.get(0).index, lb.get(0).index));  // and the same next order (generator restored)
 
-  PlainLoader plain;
-  save_checkpoint(tmp.path / "plain.pt", *a, sa, some_state(), plain);
-  const auto st2 = load_checkpoint(tmp.path / "plain.pt", *b, sb, lb, c10::Device(c10::kCPU));
-  CHECK_FALSE(st2.loader_state_restored);  // the checkpoint says it holds no loader state
-  CHECK(st2.epoch == 2);
+      PlainLoader plain;
+      save_checkpoint(tmp.path / "plain.pt", *a, sa, some_state(), plain);
+      const auto st2 = load_checkpoint(tmp.path / "plain.pt", *b, sb, lb, dev);
+      CHECK_FALSE(st2.loader_state_restored);  // the checkpoint says it holds no loader state
+      CHECK(st2.epoch == 2);
+    }
+  }
 }
 
 TEST_CASE("a checkpoint for another model, optimizer or format names the first mismatch", "[train][checkpoint]") {
