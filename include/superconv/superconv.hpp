@@ -31,6 +31,7 @@
 #include <superconv/train/checkpoint.hpp>
 #include <superconv/train/evaluate.hpp>
 #include <superconv/train/forward.hpp>
+#include <superconv/train/hooks.hpp>
 #include <superconv/train/interrupt.hpp>
 #include <superconv/train/log.hpp>
 #include <superconv/train/loss.hpp>

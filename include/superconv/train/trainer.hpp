@@ -7,6 +7,7 @@
 #include <superconv/train/checkpoint.hpp>
 #include <superconv/train/evaluate.hpp>
 #include <superconv/train/forward.hpp>
+#include <superconv/train/hooks.hpp>
 #include <superconv/train/interrupt.hpp>
 #include <superconv/train/loss.hpp>
 #include <superconv/train/metrics.hpp>
@@ -60,21 +61,6 @@ struct TrainerOptions {
   TORCH_ARG(std::int64_t, progress_updates) = 16;
   /// Checkpoint written (atomically) after each epoch and at an interrupt; empty: none.
   TORCH_ARG(std::string, checkpoint);
-};
-
-/// What a batch-end hook sees. The tensors live on the device: reading one (`.item()`) waits for the GPU.
-struct BatchEnd {
-  std::int64_t epoch, epochs, batch, batches;  ///< epoch is 1-based, batch 0-based
-  double lr;                                   ///< the LR this step used
-  const at::Tensor& loss;                      ///< detached scalar
-  const at::Tensor& logits;
-  const at::Tensor& target;
-};
-/// What an epoch-end hook sees: the epoch's figures and its evaluation (predictions in record order).
-struct EpochEnd {
-  const EpochStats& stats;
-  const EvalResult& eval;
-  std::int64_t epochs;
 };
 
 /// Trains any model with any optimizer, an optional superconv scheduler and any loader (see evaluate() for the

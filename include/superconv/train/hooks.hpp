@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: MIT
+// What a Trainer's hooks see: a finished batch (on the device, no host sync) and a finished, evaluated epoch.
+#pragma once
+
+#include <superconv/train/metrics.hpp>
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+
+namespace superconv {
+namespace train {
+
+/// What a batch-end hook sees. The tensors live on the device: reading one (`.item()`) waits for the GPU.
+struct BatchEnd {
+  std::int64_t epoch, epochs, batch, batches;  ///< epoch is 1-based, batch 0-based
+  double lr;                                   ///< the LR this step used
+  const at::Tensor& loss;                      ///< detached scalar
+  const at::Tensor& logits;
+  const at::Tensor& target;
+};
+/// What an epoch-end hook sees: the epoch's figures and its evaluation (predictions in record order).
+struct EpochEnd {
+  const EpochStats& stats;
+  const EvalResult& eval;
+  std::int64_t epochs;
+};
+
+}  // namespace train
+}  // namespace superconv
