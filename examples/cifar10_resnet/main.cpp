@@ -61,7 +61,15 @@ sc::optim::OneCycleOptions one_cycle(const Hyperparameters& h, std::int64_t batc
 Json run(Hyperparameters h, const fs::path& folder, bool resume, const sc::data::Cifar10& train_set,
          const sc::data::Cifar10& test_set, const sc::system::Runtime& rt, bool find_lr_only) {
   if (resume && fs::exists(folder / "summary.json")) return sc::io::read_json(folder / "summary.json");  // finished
-  if (resume && fs::exists(folder / "config.json")) h = sc::io::read_json(folder / "config.json")["hyperparameters"];
+  const bool from_checkpoint = resume && fs::exists(folder / "checkpoint.pt");
+  Json found;  // the LRs the range test found; resuming without a checkpoint, the test runs again, as it did
+  if (resume && fs::exists(folder / "config.json")) {
+    const auto config = sc::io::read_json(folder / "config.json");
+    h = config.at("hyperparameters");
+    if (from_checkpoint && config.contains("lr_range_test")) found = config["lr_range_test"];
+  }
+  const Hyperparameters given = h;
+  if (!found.is_null()) h.lr_max = found.at("lr_max"), h.lr_min = found.at("lr_min");
   const auto t0 = std::chrono::steady_clock::now();
   torch::manual_seed(h.seed);
   // ---- Data: the whole set on the device, augmented there --------------------------------------------------------
@@ -85,6 +93,7 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const sc::data:
         sc::train::find_lr(model, sgd, train, range, sc::train::FindLROptions().forward(forward).log(&std::cout));
     h.lr_max = curve.suggestion(sc::optim::suggestion_from_string(h.lr_suggestion));
     h.lr_min = h.lr_max / h.div_factor;
+    found = {{"lr_max", h.lr_max}, {"lr_min", h.lr_min}, {"rule", h.lr_suggestion}};
     sc::io::write_json(folder / "lr_finder.json", sc::io::to_json(curve, h.lr_suggestion, h.lr_max));
     sc::io::write_lr_finder_png(folder / "lr_finder.png", curve);
     TORCH_CHECK(std::isfinite(h.lr_max), "LR range test: no suggestion (", curve.stop_reason,
@@ -92,9 +101,11 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const sc::data:
     std::cout << fmt::format("LR range test: {}; steepest {:.4g}, valley {:.4g}, min_loss {:.4g} -> lr_max {:.4g}\n",
                              curve.stop_reason, curve.steepest, curve.valley, curve.min_loss, h.lr_max);
   }
-  sc::io::write_json(
-      folder / "config.json",
-      {{"hyperparameters", h}, {"superconv", sc::version()}, {"libtorch", TORCH_VERSION}, {"runtime", rt.describe()}});
+  sc::io::write_json(folder / "config.json", {{"hyperparameters", given},
+                                              {"lr_range_test", found},
+                                              {"superconv", sc::version()},
+                                              {"libtorch", TORCH_VERSION},
+                                              {"runtime", rt.describe()}});
   if (find_lr_only) return Json();
   // ---- One Cycle --------------------------------------------------------------------------------------------------
   sc::optim::OneCycle schedule(sgd, one_cycle(h, train.size()));
@@ -104,12 +115,12 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const sc::data:
   auto topts = sc::train::TrainerOptions().forward(forward).loss(sc::train::cross_entropy_loss(h.label_smoothing));
   topts.step_per_batch(h.schedule_step == "batch").log(&std::cout).checkpoint((folder / "checkpoint.pt").string());
   sc::train::Trainer trainer(model, sgd, &schedule, topts);
-  if (resume && fs::exists(folder / "checkpoint.pt")) trainer.load_checkpoint(folder / "checkpoint.pt", train);
+  if (from_checkpoint) trainer.load_checkpoint(folder / "checkpoint.pt", train);
   sc::train::log_epochs(trainer, std::cout);
-  sc::train::MetricsCsv csv(folder / "metrics.csv", trainer.epochs_done() > 0);
+  sc::train::MetricsCsv csv(folder / "metrics.csv", trainer.history());  // resumed: the checkpoint's rows
   trainer.on_epoch_end([&](const sc::train::EpochEnd& e) { csv.append(e.stats); });
   {
-    sc::train::InterruptGuard ctrl_c;  // Ctrl-C: finish the step, save, stop
+    sc::train::InterruptGuard stop;  // Ctrl-C, SIGTERM, SIGHUP: finish the step, save, stop
     trainer.fit(train, test, h.epochs);
   }
   // ---- Evaluate and report ----------------------------------------------------------------------------------------
@@ -203,7 +214,7 @@ int main(int argc, char** argv) {
     return 0;
   } catch (const sc::train::Interrupted& e) {
     std::cerr << "\n" << e.what() << "\nresume with: " << argv[0] << " --resume " << c.out << "\n";
-    return 130;
+    return sc::train::interrupt_exit_code();  // 128 + the signal: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
   } catch (const std::exception& e) {
     std::cerr << "error: " << message(e) << "\n";
     return 1;

@@ -29,6 +29,7 @@
 
 #include <superconv/train/amp.hpp>
 #include <superconv/train/checkpoint.hpp>
+#include <superconv/train/checkpoint_file.hpp>
 #include <superconv/train/evaluate.hpp>
 #include <superconv/train/forward.hpp>
 #include <superconv/train/hooks.hpp>

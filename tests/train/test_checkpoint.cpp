@@ -10,8 +10,6 @@
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
 
-#include <fstream>
-
 namespace sc = superconv;
 using namespace superconv::train;
 
@@ -32,24 +30,6 @@ TrainingState some_state() {
   return st;
 }
 }  // namespace
-
-TEST_CASE("save_archive_atomic writes through a temporary file, load_archive names bad files", "[train][checkpoint]") {
-  sc_test::TempDir tmp("ckpt");
-  const auto p = tmp.path / "sub" / "c.pt";
-  torch::serialize::OutputArchive out;
-  superconv::train::detail::write_int(out, "epoch", 7);
-  save_archive_atomic(out, p);
-  CHECK(std::filesystem::exists(p));
-  CHECK_FALSE(std::filesystem::exists(tmp.path / "sub" / "c.pt.tmp"));
-  torch::serialize::InputArchive in;
-  load_archive(in, p);
-  CHECK(superconv::train::detail::read_int(in, "epoch") == 7);
-  torch::serialize::InputArchive missing;
-  CHECK_THROWS_WITH(load_archive(missing, tmp.path / "none.pt"), SC_CONTAINS("none.pt not found"));
-  std::ofstream(tmp.path / "junk.pt") << "not a checkpoint";
-  torch::serialize::InputArchive junk;
-  CHECK_THROWS_WITH(load_archive(junk, tmp.path / "junk.pt"), SC_CONTAINS("junk.pt is not a readable checkpoint"));
-}
 
 TEST_CASE("a checkpoint restores model, optimizer, state and the loader's order, a loader without state still works",
           "[train][checkpoint][devices]") {

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Checkpoints: what a training run needs to continue exactly, written atomically and checked against the model,
-// optimizer and loader it is loaded into.
+// Checkpoints: what a training run needs to continue exactly, written atomically and durably with a checksum, and
+// checked against the model, optimizer and loader it is loaded into.
 #pragma once
 
+#include <superconv/train/checkpoint_file.hpp>
 #include <superconv/train/metrics.hpp>
 
 #include <ATen/ATen.h>
@@ -19,7 +20,6 @@
 #include <filesystem>
 #include <map>
 #include <string>
-#include <system_error>
 #include <type_traits>
 #include <typeinfo>
 #include <utility>
@@ -41,32 +41,6 @@ struct TrainingState {
   /// took it; without it a resumed run draws another data order than the uninterrupted one would have.
   bool loader_state_restored = false;
 };
-
-/// Saves an archive to `path` atomically (a `.tmp` file beside it, then a rename): a crash mid-write leaves the
-/// previous checkpoint intact.
-inline void save_archive_atomic(torch::serialize::OutputArchive& archive, const std::filesystem::path& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  TORCH_CHECK(!ec, "checkpoint: cannot create folder ", path.parent_path().string(), ": ", ec.message());
-  fs::path tmp = path;
-  tmp += ".tmp";
-  archive.save_to(tmp.string());
-  fs::rename(tmp, path, ec);
-  TORCH_CHECK(!ec, "checkpoint: cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
-}
-
-/// Loads an archive, with an error naming the file when it is missing or unreadable.
-inline void load_archive(torch::serialize::InputArchive& archive, const std::filesystem::path& path,
-                         const c10::optional<c10::Device>& device = c10::nullopt) {
-  std::error_code ec;
-  TORCH_CHECK(std::filesystem::is_regular_file(path, ec), "checkpoint: ", path.string(), " not found");
-  try {
-    archive.load_from(path.string(), device);
-  } catch (const std::exception& e) {
-    TORCH_CHECK(false, "checkpoint: ", path.string(), " is not a readable checkpoint: ", e.what());
-  }
-}
 
 namespace detail {
 /// A loader's optional state capability: `save(OutputArchive&) const` and `load(InputArchive&)`, as modules and

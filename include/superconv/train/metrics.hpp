@@ -76,23 +76,41 @@ class MetricsCsv {
  public:
   static constexpr const char* kHeader = "epoch,lr,momentum,train_loss,train_acc,test_loss,test_acc,seconds";
 
-  /// Opens `path`; truncates unless `append` (resuming).
-  explicit MetricsCsv(const std::filesystem::path& path, bool append = false) : path_(path) {
+  /// Starts `path` afresh (header only).
+  explicit MetricsCsv(const std::filesystem::path& path) : MetricsCsv(path, std::vector<EpochStats>{}) {}
+
+  /// Resuming: rewrites `path` from the epochs a checkpoint holds (atomically: a file beside it, then a rename), so
+  /// that rows a crash left duplicated, torn or missing are put right, then appends to it.
+  MetricsCsv(const std::filesystem::path& path, const std::vector<EpochStats>& history) : path_(path) {
     std::error_code ec;
     if (path.has_parent_path()) std::filesystem::create_directories(path.parent_path(), ec);
-    const bool exists = append && std::filesystem::exists(path, ec) && std::filesystem::file_size(path, ec) > 0;
-    out_.open(path, append ? std::ios::app : std::ios::trunc);
+    auto tmp = path;
+    tmp += ".tmp";
+    {
+      std::ofstream out(tmp, std::ios::trunc);
+      TORCH_CHECK(out, "MetricsCsv: cannot open ", tmp.string(), " for writing");
+      out << kHeader << '\n';
+      for (const auto& s : history) out << row(s);
+      out.flush();
+      TORCH_CHECK(out, "MetricsCsv: write to ", tmp.string(), " failed (disk full?)");
+    }
+    std::filesystem::rename(tmp, path, ec);
+    TORCH_CHECK(!ec, "MetricsCsv: cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
+    out_.open(path, std::ios::app);
     TORCH_CHECK(out_, "MetricsCsv: cannot open ", path.string(), " for writing");
-    if (!exists) out_ << kHeader << '\n' << std::flush;
   }
 
   void append(const EpochStats& s) {
-    auto fixed = [](double v, int digits) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : ""; };
-    out_ << fmt::format("{},{},{},{},{},{},{},{}\n", s.epoch, detail::csv_number(s.lr), detail::csv_number(s.momentum),
-                        fixed(s.train_loss, 6), fixed(s.train_acc, 6), fixed(s.test_loss, 6), fixed(s.test_acc, 6),
-                        fixed(s.seconds, 3))
-         << std::flush;
+    out_ << row(s) << std::flush;
     TORCH_CHECK(out_, "MetricsCsv: write to ", path_.string(), " failed");
+  }
+
+  /// One epoch's line, with its newline; a missing figure is an empty field.
+  static std::string row(const EpochStats& s) {
+    auto fixed = [](double v, int digits) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, digits) : ""; };
+    return fmt::format("{},{},{},{},{},{},{},{}\n", s.epoch, detail::csv_number(s.lr), detail::csv_number(s.momentum),
+                       fixed(s.train_loss, 6), fixed(s.train_acc, 6), fixed(s.test_loss, 6), fixed(s.test_acc, 6),
+                       fixed(s.seconds, 3));
   }
 
  private:

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+// One checkpoint file on disk: a torch::serialize archive written atomically and durably (fsync, rename) with a
+// checksum trailer, and read back only when its length and checksum hold.
+#pragma once
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+#include <fmt/format.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <string>
+#include <system_error>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace superconv {
+namespace train {
+
+namespace detail {
+/// 64-bit FNV-1a of a byte range: the checksum a checkpoint file ends with.
+inline std::uint64_t fnv1a64(const char* data, std::size_t n) {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (std::size_t i = 0; i < n; ++i) h = (h ^ static_cast<unsigned char>(data[i])) * 0x100000001b3ULL;
+  return h;
+}
+/// A checkpoint file is the archive's bytes, then this trailer: magic, the archive's length, its checksum, magic.
+inline constexpr char kTrailerMagic[9] = "SCCKPT\x01\x00";
+inline constexpr std::size_t kTrailerSize = 32;
+inline void put_u64(std::string& s, std::uint64_t v) {
+  for (int i = 0; i < 8; ++i) s.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+inline std::uint64_t get_u64(const char* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
+  return v;
+}
+/// Writes all of `bytes` to `path` and flushes it to the disk (fsync); the error names the file and the reason.
+inline void write_durably(const std::filesystem::path& path, const std::string& bytes) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  TORCH_CHECK(fd >= 0, "checkpoint: cannot create ", path.string(), ": ", std::strerror(errno));
+  std::size_t done = 0;
+  int err = 0;
+  while (done < bytes.size() && err == 0) {
+    const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno != EINTR) err = errno;
+    if (n > 0) done += static_cast<std::size_t>(n);
+  }
+  if (err == 0 && ::fsync(fd) != 0) err = errno;
+  if (::close(fd) != 0 && err == 0) err = errno;
+  if (err != 0) {
+    std::error_code ec;
+    std::filesystem::remove(path, ec);
+    TORCH_CHECK(false, "checkpoint: cannot write ", path.string(), " (", done, " of ", bytes.size(),
+                " bytes written): ", std::strerror(err));
+  }
+}
+}  // namespace detail
+
+/// Saves an archive to `path` atomically and durably: the archive's bytes and a checksum trailer go to `path.tmp`,
+/// which is flushed to the disk and then renamed over `path` (and the folder flushed). A crash, a full disk or a
+/// second Ctrl-C at any instant leaves the previous checkpoint intact; a failed write removes the `.tmp` and names
+/// the file and the reason.
+inline void save_archive_atomic(torch::serialize::OutputArchive& archive, const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
+  TORCH_CHECK(!ec, "checkpoint: cannot create folder ", path.parent_path().string(), ": ", ec.message());
+  std::ostringstream out;
+  archive.save_to(out);
+  std::string bytes = out.str();
+  const auto length = bytes.size();
+  const auto sum = detail::fnv1a64(bytes.data(), length);
+  bytes.append(detail::kTrailerMagic, 8);
+  detail::put_u64(bytes, length);
+  detail::put_u64(bytes, sum);
+  bytes.append(detail::kTrailerMagic, 8);
+  fs::path tmp = path;
+  tmp += ".tmp";
+  detail::write_durably(tmp, bytes);
+  fs::rename(tmp, path, ec);
+  TORCH_CHECK(!ec, "checkpoint: cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
+  const int dir = ::open(path.has_parent_path() ? path.parent_path().c_str() : ".", O_RDONLY | O_CLOEXEC);
+  if (dir >= 0) ::fsync(dir), ::close(dir);  // the rename itself reaches the disk
+}
+
+/// Loads an archive that save_archive_atomic wrote, after checking its length and checksum: an empty, truncated,
+/// damaged or foreign file gets an error that names it and what is wrong, and is never read as a checkpoint.
+inline void load_archive(torch::serialize::InputArchive& archive, const std::filesystem::path& path,
+                         const c10::optional<c10::Device>& device = c10::nullopt) {
+  std::error_code ec;
+  TORCH_CHECK(std::filesystem::is_regular_file(path, ec), "checkpoint: ", path.string(), " not found");
+  std::ifstream in(path, std::ios::binary);
+  TORCH_CHECK(in, "checkpoint: cannot open ", path.string());
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto n = bytes.size();
+  TORCH_CHECK(n > 0, "checkpoint: ", path.string(), " is empty");
+  const char* t = bytes.data() + (n >= detail::kTrailerSize ? n - detail::kTrailerSize : 0);
+  TORCH_CHECK(n >= detail::kTrailerSize && std::memcmp(t, detail::kTrailerMagic, 8) == 0 &&
+                  std::memcmp(t + 24, detail::kTrailerMagic, 8) == 0,
+              "checkpoint: ", path.string(), " (", n,
+              " bytes) does not end with a superconv checksum: it is truncated, ",
+              "or not a checkpoint written by superconv");
+  const auto length = detail::get_u64(t + 8), expected = detail::get_u64(t + 16);
+  TORCH_CHECK(length == n - detail::kTrailerSize, "checkpoint: ", path.string(), " is damaged: its trailer says ",
+              length, " bytes of content, the file holds ", n - detail::kTrailerSize);
+  const auto actual = detail::fnv1a64(bytes.data(), static_cast<std::size_t>(length));
+  TORCH_CHECK(actual == expected, "checkpoint: ", path.string(), " is damaged: checksum ",
+              fmt::format("{:016x}", actual), " does not match the stored ", fmt::format("{:016x}", expected));
+  try {
+    std::istringstream content(bytes.substr(0, static_cast<std::size_t>(length)));
+    archive.load_from(content, device);
+  } catch (const std::exception& e) {
+    TORCH_CHECK(false, "checkpoint: ", path.string(), " is not a readable checkpoint: ", e.what());
+  }
+}
+
+}  // namespace train
+}  // namespace superconv

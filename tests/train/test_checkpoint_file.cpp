@@ -1,0 +1,106 @@
+#include <superconv/train/checkpoint_file.hpp>
+
+#include "support.hpp"
+
+#include <csignal>
+#include <fstream>
+#include <iterator>
+
+#include <sys/resource.h>
+
+using namespace superconv::train;
+
+namespace {
+std::string slurp(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+void spit(const std::filesystem::path& p, const std::string& bytes) {
+  std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes;
+}
+void save_epoch(const std::filesystem::path& p, std::int64_t epoch, std::int64_t numel = 1000) {
+  torch::serialize::OutputArchive out;
+  out.write("epoch", c10::IValue(epoch));
+  out.write("weights", at::arange(numel, at::kFloat), true);
+  save_archive_atomic(out, p);
+}
+std::int64_t load_epoch(const std::filesystem::path& p) {
+  torch::serialize::InputArchive in;
+  load_archive(in, p);
+  c10::IValue v;
+  in.read("epoch", v);
+  return v.toInt();
+}
+}  // namespace
+
+TEST_CASE("save_archive_atomic writes through a temporary file and reads back", "[train][checkpoint_file]") {
+  sc_test::TempDir tmp("ckpt-file");
+  const auto p = tmp.path / "sub" / "c.pt";
+  save_epoch(p, 7);
+  CHECK(std::filesystem::exists(p));
+  CHECK_FALSE(std::filesystem::exists(tmp.path / "sub" / "c.pt.tmp"));
+  CHECK(load_epoch(p) == 7);
+  save_epoch(p, 8);  // over the previous one
+  CHECK(load_epoch(p) == 8);
+  CHECK_THROWS_WITH(load_epoch(tmp.path / "none.pt"), SC_CONTAINS("none.pt not found"));
+}
+
+TEST_CASE("empty, truncated, bit-flipped and foreign files are named and never read as checkpoints",
+          "[train][checkpoint_file]") {
+  sc_test::TempDir tmp("ckpt-damaged");
+  const auto good = tmp.path / "good.pt";
+  save_epoch(good, 3);
+  const auto bytes = slurp(good);
+  spit(tmp.path / "empty.pt", "");
+  CHECK_THROWS_WITH(load_epoch(tmp.path / "empty.pt"), SC_CONTAINS("empty.pt is empty"));
+  for (std::size_t cut : {std::size_t{1}, std::size_t{31}, std::size_t{32}, bytes.size() / 2, bytes.size() - 1}) {
+    INFO("cut " << cut << " bytes off the end");
+    spit(tmp.path / "cut.pt", bytes.substr(0, bytes.size() - cut));
+    CHECK_THROWS_WITH(load_epoch(tmp.path / "cut.pt"), SC_CONTAINS("cut.pt (") && SC_CONTAINS("it is truncated"));
+  }
+  for (std::size_t at : {std::size_t{0}, std::size_t{100}, bytes.size() / 2, bytes.size() - 40}) {
+    INFO("bit flipped at byte " << at);
+    auto flipped = bytes;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x10);
+    spit(tmp.path / "flip.pt", flipped);
+    CHECK_THROWS_WITH(load_epoch(tmp.path / "flip.pt"), SC_CONTAINS("flip.pt is damaged: checksum"));
+  }
+  auto wrong_length = bytes;
+  wrong_length[bytes.size() - 24] = static_cast<char>(wrong_length[bytes.size() - 24] ^ 1);
+  spit(tmp.path / "len.pt", wrong_length);
+  CHECK_THROWS_WITH(load_epoch(tmp.path / "len.pt"), SC_CONTAINS("len.pt is damaged: its trailer says"));
+  torch::serialize::OutputArchive plain;  // LibTorch's own format, without superconv's trailer
+  plain.write("epoch", c10::IValue(std::int64_t{3}));
+  plain.save_to((tmp.path / "foreign.pt").string());
+  CHECK_THROWS_WITH(load_epoch(tmp.path / "foreign.pt"), SC_CONTAINS("not a checkpoint written by superconv"));
+  CHECK(load_epoch(good) == 3);
+}
+
+TEST_CASE("a write that fails (full disk, no folder) names the file and leaves the previous checkpoint",
+          "[train][checkpoint_file]") {
+  sc_test::TempDir tmp("ckpt-full");
+  const auto p = tmp.path / "checkpoint.pt";
+  save_epoch(p, 1, 10);
+  const auto before = slurp(p);
+  // A file-size limit below the next checkpoint's size, as a nearly full disk: write() fails with EFBIG.
+  rlimit old{};
+  REQUIRE(getrlimit(RLIMIT_FSIZE, &old) == 0);
+  auto previous = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit small = old;
+  small.rlim_cur = 64 * 1024;
+  REQUIRE(setrlimit(RLIMIT_FSIZE, &small) == 0);
+  std::string message;
+  try {
+    save_epoch(p, 2, 1 << 20);  // 4 MiB of weights
+  } catch (const c10::Error& e) {
+    message = e.what_without_backtrace();
+  }
+  setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, previous);
+  CHECK_THAT(message, SC_CONTAINS("checkpoint: cannot write " + p.string() + ".tmp") && SC_CONTAINS("File too large"));
+  CHECK_FALSE(std::filesystem::exists(tmp.path / "checkpoint.pt.tmp"));
+  CHECK(slurp(p) == before);
+  CHECK(load_epoch(p) == 1);
+  spit(tmp.path / "a-file", "x");
+  CHECK_THROWS_WITH(save_epoch(tmp.path / "a-file" / "checkpoint.pt", 1), SC_CONTAINS("cannot create folder"));
+}
