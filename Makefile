@@ -14,4 +14,4 @@ bench: build
 format: build
 	@cmake --build build --target format
 clean:
-	rm -rf build build-asan
+	rm -rf build build-asan build-fuzz

@@ -29,7 +29,11 @@ install_packages() {
   for p in libfmt-dev catch2 libstb-dev libcli11-dev nlohmann-json3-dev; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
-  if [ "${CI:-}" = "true" ]; then command -v clang-format >/dev/null || missing+=(clang-format); fi
+  if [ "${CI:-}" = "true" ]; then
+    command -v clang-format >/dev/null || missing+=(clang-format)
+    command -v clang++-14 >/dev/null || missing+=(clang-14)  # the fuzz targets (libFuzzer)
+    dpkg -s libclang-rt-14-dev >/dev/null 2>&1 || missing+=(libclang-rt-14-dev)
+  fi
   [ ${#missing[@]} -eq 0 ] && return 0
   say "installing Debian packages: ${missing[*]}"
   local sudo=""
@@ -97,6 +101,15 @@ case "$cmd" in
       configure build-asan -DSUPERCONV_SANITIZE=ON -DSUPERCONV_BUILD_BENCHMARKS=OFF -DSUPERCONV_INSTALL=OFF
       cmake --build build-asan -j"$(nproc)"
       ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -LE 'slow|package' --timeout 1500
+      say "fuzz targets: libFuzzer (clang 14) + AddressSanitizer + UndefinedBehaviorSanitizer, 100,000 inputs each"
+      CXX=clang++-14 configure build-fuzz -DCMAKE_CXX_COMPILER=clang++-14 -DSUPERCONV_FUZZ=ON -DSUPERCONV_SANITIZE=ON \
+        -DSUPERCONV_BUILD_TESTS=OFF -DSUPERCONV_BUILD_EXAMPLES=OFF -DSUPERCONV_BUILD_BENCHMARKS=OFF -DSUPERCONV_INSTALL=OFF
+      cmake --build build-fuzz -j"$(nproc)"
+      if ! ctest --test-dir build-fuzz -L fuzz -V >build-fuzz/fuzz.log 2>&1; then
+        tail -60 build-fuzz/fuzz.log
+        exit 1
+      fi
+      grep -E "^[0-9]+: (Done|stat::number_of_executed_units)|Test +#|tests passed|tests failed" build-fuzz/fuzz.log
     fi
     ;;
   demo)

@@ -104,3 +104,28 @@ TEST_CASE("a write that fails (full disk, no folder) names the file and leaves t
   spit(tmp.path / "a-file", "x");
   CHECK_THROWS_WITH(save_epoch(tmp.path / "a-file" / "checkpoint.pt", 1), SC_CONTAINS("cannot create folder"));
 }
+
+TEST_CASE("a checksummed archive whose zip record claims more bytes than the file holds is named, not allocated",
+          "[train][checkpoint_file]") {
+  // Found by fuzz_checkpoint: LibTorch's reader allocated what a damaged size field claimed (30 GB).
+  namespace d = superconv::train::detail;
+  sc_test::TempDir tmp("ckpt-zip");
+  save_epoch(tmp.path / "good.pt", 3);
+  auto payload = slurp(tmp.path / "good.pt");
+  payload.resize(payload.size() - d::kTrailerSize);
+  CHECK(d::zip_problem(payload).empty());
+  const auto entry = payload.find(std::string("PK\x01\x02", 4));
+  REQUIRE(entry != std::string::npos);
+  for (std::size_t field : {std::size_t{20}, std::size_t{24}}) {
+    payload[entry + field + 3] = 0x70;  // the record's size: 0x70xxxxxx bytes
+  }
+  auto bytes = payload;
+  bytes.append(d::kTrailerMagic, 8);
+  d::put_u64(bytes, payload.size());
+  d::put_u64(bytes, d::fnv1a64(payload.data(), payload.size()));
+  bytes.append(d::kTrailerMagic, 8);
+  spit(tmp.path / "huge.pt", bytes);
+  CHECK_THROWS_WITH(load_epoch(tmp.path / "huge.pt"), SC_CONTAINS("huge.pt is damaged: zip record 0 claims"));
+  CHECK_THAT(d::zip_problem("PK"), SC_CONTAINS("too short"));
+  CHECK_THAT(d::zip_problem(std::string(100, 'x')), SC_CONTAINS("no zip end-of-central-directory record"));
+}

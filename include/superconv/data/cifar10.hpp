@@ -70,15 +70,7 @@ class Cifar10 {
       in.read(reinterpret_cast<char*>(chunk.data_ptr<std::uint8_t>()), kFileBytes);
       TORCH_CHECK(in.gcount() == kFileBytes, "CIFAR-10: ", path.string(), " is truncated: expected ", kFileBytes,
                   " bytes, read ", in.gcount());
-      const auto labels = chunk.select(1, 0);
-      const auto bad = labels.gt(kNumClasses - 1).nonzero();
-      if (bad.size(0) > 0) {
-        const auto r = bad[0][0].item<std::int64_t>();
-        TORCH_CHECK(false, "CIFAR-10: ", path.string(), ": record ", r, " (byte offset ", r * kRecordBytes,
-                    ") has label byte ", static_cast<int>(labels[r].item<std::uint8_t>()),
-                    ", expected 0..9; the file is corrupt or not CIFAR-10 (CIFAR-100's binary format differs); ",
-                    how_to_get());
-      }
+      check_labels(chunk, path);
     }
     targets_ = records.select(1, 0).to(at::kLong);
     images_ = records.narrow(1, 1, kImageBytes).reshape({n, 3, 32, 32}).contiguous();
@@ -105,6 +97,36 @@ class Cifar10 {
     return *this;
   }
 
+  /// Checks the label byte of every record in `records` (uint8 [N, 3073], as read from `path`); the error names the
+  /// file, the first bad record, its byte offset and its label.
+  static void check_labels(const at::Tensor& records, const std::filesystem::path& path) {
+    TORCH_CHECK(records.dim() == 2 && records.size(1) == kRecordBytes && records.scalar_type() == at::kByte,
+                "CIFAR-10: records must be uint8 [N, ", kRecordBytes, "], got ", records.sizes());
+    const auto labels = records.select(1, 0);
+    const auto bad = labels.gt(kNumClasses - 1).nonzero();
+    if (bad.size(0) > 0) {
+      const auto r = bad[0][0].item<std::int64_t>();
+      TORCH_CHECK(false, "CIFAR-10: ", path.string(), ": record ", r, " (byte offset ", r * kRecordBytes,
+                  ") has label byte ", static_cast<int>(labels[r].item<std::uint8_t>()),
+                  ", expected 0..9; the file is corrupt or not CIFAR-10 (CIFAR-100's binary format differs); ",
+                  how_to_get());
+    }
+  }
+
+  /// The class names of a `batches.meta.txt` (one a line; blank lines and trailing spaces ignored); exactly ten.
+  static std::vector<std::string> parse_class_names(std::istream& in, const std::filesystem::path& path) {
+    std::vector<std::string> names;
+    std::string line;
+    while (names.size() <= static_cast<std::size_t>(kNumClasses) && std::getline(in, line)) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
+      if (!line.empty()) names.push_back(line);
+    }
+    TORCH_CHECK(names.size() == static_cast<std::size_t>(kNumClasses), "CIFAR-10: ", path.string(), " lists ",
+                names.size() > static_cast<std::size_t>(kNumClasses) ? "more than 10" : std::to_string(names.size()),
+                " class names, expected ", kNumClasses);
+    return names;
+  }
+
   static std::vector<std::string> default_class_names() {
     return {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
   }
@@ -128,16 +150,7 @@ class Cifar10 {
   static std::vector<std::string> read_class_names(const std::filesystem::path& root) {
     std::ifstream in(root / "batches.meta.txt");
     if (!in) return default_class_names();
-    std::vector<std::string> names;
-    std::string line;
-    while (std::getline(in, line)) {
-      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.pop_back();
-      if (!line.empty()) names.push_back(line);
-    }
-    TORCH_CHECK(names.size() == static_cast<std::size_t>(kNumClasses),
-                "CIFAR-10: ", (root / "batches.meta.txt").string(), " lists ", names.size(), " class names, expected ",
-                kNumClasses);
-    return names;
+    return parse_class_names(in, root / "batches.meta.txt");
   }
 
   std::filesystem::path root_;

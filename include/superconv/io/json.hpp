@@ -45,16 +45,20 @@ inline void write_json(const std::filesystem::path& path, const Json& value) {
   write_text_atomic(path, value.dump(2) + "\n");
 }
 
+/// Parses JSON text; the error names `source` (a file) and where the text went wrong.
+inline Json parse_json(const std::string& text, const std::filesystem::path& source) {
+  try {
+    return Json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    TORCH_CHECK(false, source.string(), ": not valid JSON: ", e.what());
+  }
+}
+
 /// Reads a JSON file; the error names the file and, for malformed text, where it went wrong.
 inline Json read_json(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   TORCH_CHECK(in, path.string(), ": cannot open (does it exist?)");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  try {
-    return Json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    TORCH_CHECK(false, path.string(), ": not valid JSON: ", e.what());
-  }
+  return parse_json(std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>()), path);
 }
 
 /// The value at `key` of a JSON object, converted to T; the error names the file, the key and what was found.

@@ -143,6 +143,10 @@ inline void check_manifest(torch::serialize::InputArchive& a, const torch::nn::M
               "; this one is ", type);
 }
 
+template <typename Loader>
+TrainingState restore_checkpoint(torch::serialize::InputArchive& a, const std::filesystem::path& path,
+                                 torch::nn::Module& model, torch::optim::Optimizer& optimizer, Loader& loader);
+
 /// Restores what save_checkpoint wrote into `model`, `optimizer` and (when both sides have it) `loader`, after
 /// checking the manifest; tensors land on the model's device. Returns the training state.
 template <typename Loader>
@@ -150,6 +154,13 @@ TrainingState load_checkpoint(const std::filesystem::path& path, torch::nn::Modu
                               torch::optim::Optimizer& optimizer, Loader& loader, const c10::Device& device) {
   torch::serialize::InputArchive a;
   load_archive(a, path, device);
+  return restore_checkpoint(a, path, model, optimizer, loader);
+}
+
+/// load_checkpoint() for an archive already loaded (and its checksum checked); `path` names it in errors.
+template <typename Loader>
+TrainingState restore_checkpoint(torch::serialize::InputArchive& a, const std::filesystem::path& path,
+                                 torch::nn::Module& model, torch::optim::Optimizer& optimizer, Loader& loader) {
   check_manifest(a, model, optimizer, path);
   TrainingState st;
   try {

@@ -63,6 +63,46 @@ inline void write_durably(const std::filesystem::path& path, const std::string& 
                 " bytes written): ", std::strerror(err));
   }
 }
+/// Checks the zip container of an archive before LibTorch reads it: the end-of-central-directory record is there,
+/// and every record's stated sizes fit its stored bytes, which lie inside the file, so
+/// that a damaged size field is named here instead of making LibTorch allocate what the field claims. Returns what
+/// is wrong, or an empty string. (Zip64 fields, used above 4 GiB, are left to LibTorch.)
+inline std::string zip_problem(const std::string& bytes) {
+  auto u16 = [&](std::size_t at) {
+    return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at])) |
+           static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + 1])) << 8;
+  };
+  auto u32 = [&](std::size_t at) { return u16(at) | u16(at + 2) << 16; };
+  const std::size_t n = bytes.size();
+  if (n < 22) return "too short for a zip archive";
+  std::size_t eocd = n - 22, stop = n > 22 + 65535 ? n - 22 - 65535 : 0;
+  while (u32(eocd) != 0x06054b50u) {
+    if (eocd == stop) return "no zip end-of-central-directory record";
+    --eocd;
+  }
+  const std::uint32_t entries = u16(eocd + 10), cd_size = u32(eocd + 12), cd_offset = u32(eocd + 16);
+  if (cd_offset == 0xffffffffu || entries == 0xffffu) return "";  // zip64
+  if (std::uint64_t{cd_offset} + cd_size > eocd) return "the zip central directory lies outside the file";
+  std::size_t at = cd_offset;
+  for (std::uint32_t i = 0; i < entries; ++i) {
+    if (at + 46 > eocd || u32(at) != 0x02014b50u)
+      return "zip central directory entry " + std::to_string(i) + " is damaged";
+    const std::uint64_t size = u32(at + 20), raw = u32(at + 24), local = u32(at + 42);
+    const std::size_t name = u16(at + 28), extra = u16(at + 30), comment = u16(at + 32);
+    if (size == 0xffffffffu || raw == 0xffffffffu || local == 0xffffffffu) return "";  // zip64
+    const bool stored = u16(at + 10) == 0;  // deflate expands at most 1032-fold
+    if (stored ? raw != size : raw > 1032 * size + 1032) {
+      return "zip record " + std::to_string(i) + " claims " + std::to_string(raw) + " bytes from " +
+             std::to_string(size) + " stored";
+    }
+    if (local + 30 + name + size > cd_offset) {
+      return "zip record " + std::to_string(i) + " claims " + std::to_string(size) + " bytes at offset " +
+             std::to_string(local) + ", beyond the file";
+    }
+    at += 46 + name + extra + comment;
+  }
+  return "";
+}
 }  // namespace detail
 
 /// Saves an archive to `path` atomically and durably: the archive's bytes and a checksum trailer go to `path.tmp`,
@@ -92,6 +132,9 @@ inline void save_archive_atomic(torch::serialize::OutputArchive& archive, const 
   if (dir >= 0) ::fsync(dir), ::close(dir);  // the rename itself reaches the disk
 }
 
+inline void load_archive_bytes(torch::serialize::InputArchive& archive, const std::string& bytes,
+                               const std::filesystem::path& path, const c10::optional<c10::Device>& device);
+
 /// Loads an archive that save_archive_atomic wrote, after checking its length and checksum: an empty, truncated,
 /// damaged or foreign file gets an error that names it and what is wrong, and is never read as a checkpoint.
 inline void load_archive(torch::serialize::InputArchive& archive, const std::filesystem::path& path,
@@ -101,6 +144,13 @@ inline void load_archive(torch::serialize::InputArchive& archive, const std::fil
   std::ifstream in(path, std::ios::binary);
   TORCH_CHECK(in, "checkpoint: cannot open ", path.string());
   const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  load_archive_bytes(archive, bytes, path, device);
+}
+
+/// load_archive() for a checkpoint's bytes already in memory; `path` names it in errors.
+inline void load_archive_bytes(torch::serialize::InputArchive& archive, const std::string& bytes,
+                               const std::filesystem::path& path,
+                               const c10::optional<c10::Device>& device = c10::nullopt) {
   const auto n = bytes.size();
   TORCH_CHECK(n > 0, "checkpoint: ", path.string(), " is empty");
   const char* t = bytes.data() + (n >= detail::kTrailerSize ? n - detail::kTrailerSize : 0);
@@ -115,8 +165,11 @@ inline void load_archive(torch::serialize::InputArchive& archive, const std::fil
   const auto actual = detail::fnv1a64(bytes.data(), static_cast<std::size_t>(length));
   TORCH_CHECK(actual == expected, "checkpoint: ", path.string(), " is damaged: checksum ",
               fmt::format("{:016x}", actual), " does not match the stored ", fmt::format("{:016x}", expected));
+  const auto content_bytes = bytes.substr(0, static_cast<std::size_t>(length));
+  const auto problem = detail::zip_problem(content_bytes);
+  TORCH_CHECK(problem.empty(), "checkpoint: ", path.string(), " is damaged: ", problem);
   try {
-    std::istringstream content(bytes.substr(0, static_cast<std::size_t>(length)));
+    std::istringstream content(content_bytes);
     archive.load_from(content, device);
   } catch (const std::exception& e) {
     TORCH_CHECK(false, "checkpoint: ", path.string(), " is not a readable checkpoint: ", e.what());
