@@ -38,7 +38,18 @@ while [ $landed -lt "$kills" ]; do
   if [ -f "$run/config.json" ]; then args=(--resume "$run"); else args=("${common[@]}" --out "$run"); fi
   "$exe" "${args[@]}" >"$work/p-$i.log" 2>&1 &
   pid=$!
-  delay_ms=$(( 20 + (RANDOM * 32768 + RANDOM) % span_ms ))
+  if [ $((landed % 3)) -eq 2 ]; then
+    # Every third kill aims at an epoch's end: once the epoch's last training batch is logged, a random 0-60 ms
+    # later - inside the evaluation or the checkpoint write that follow it.
+    for _ in $(seq 1 1500); do
+      grep -qE "train +([0-9]+)/\1 " "$work/p-$i.log" 2>/dev/null && break
+      kill -0 $pid 2>/dev/null || break
+      sleep 0.01
+    done
+    delay_ms=$(( RANDOM % 60 ))
+  else
+    delay_ms=$(( 20 + (RANDOM * 32768 + RANDOM) % (span_ms * 4 / 5) ))
+  fi
   sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
   tmp_seen=no
   [ -f "$run/checkpoint.pt.tmp" ] && tmp_seen=yes
@@ -53,12 +64,16 @@ while [ $landed -lt "$kills" ]; do
   fi
   landed=$((landed + 1))
   last=$(tr '\r' '\n' <"$work/p-$i.log" | grep -v '^$' | tail -1)
-  case "$last" in
-    *"LR range test"*) phase="the LR range test" ;;
-    train*|EPOCH*|estimated*|resumed*) phase="training steps" ;;
-    Loss=*|"Test set"*) phase="evaluation or a checkpoint write" ;;
-    *) phase="start-up (loading LibTorch and the data)" ;;
-  esac
+  if [[ "$last" =~ ^train\ +([0-9]+)/([0-9]+) ]] && [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]; then
+    phase="evaluation or a checkpoint write (after an epoch's last batch)"
+  else
+    case "$last" in
+      *"LR range test"*) phase="the LR range test" ;;
+      train*|EPOCH*|estimated*|resumed*) phase="training steps" ;;
+      Loss=*|"Test set"*) phase="the epoch's end (its log lines)" ;;
+      *) phase="start-up (loading LibTorch and the data)" ;;
+    esac
+  fi
   [ $tmp_seen = yes ] && phase="a checkpoint write (.tmp present)"
   phase_count[$phase]=$(( ${phase_count[$phase]:-0} + 1 ))
 done

@@ -6,6 +6,10 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -15,9 +19,38 @@ struct Cli {
   bool schedule_only = false, find_lr_only = false;
 };
 
-void add_options(CLI::App& app, Cli& c) {
+// A number check. CLI11's own (PositiveNumber, Range) let NaN through - every comparison with NaN is false - and print
+// their bounds as "0.000000 to 179769313486231570814527...": this one takes finite numbers only and says what it wants.
+inline CLI::Validator number(const std::string& name, const std::string& want, std::function<bool(double)> ok) {
+  return {[want, ok](std::string& s) {
+            char* end = nullptr;
+            const double v = std::strtod(s.c_str(), &end);
+            if (s.empty() || end != s.c_str() + s.size()) return "must be a number, got " + s;
+            if (!std::isfinite(v)) return "must be a finite number, got " + s;
+            return ok(v) ? std::string() : fmt::format("must be {}, got {}", want, s);
+          },
+          name};
+}
+inline CLI::Validator in_range(double lo, double hi) {
+  const auto want = fmt::format("in [{}, {}]", lo, hi);
+  return number(want, want, [lo, hi](double v) { return v >= lo && v <= hi; });
+}
+// A flag's value (--amp=VALUE): CLI11 counts any integer as that many flags and throws a bare "stoll" at a word.
+inline const CLI::Validator boolean(
+    [](std::string& s) {
+      std::string v;
+      for (char ch : s) v += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      for (const char* ok : {"true", "false", "1", "0", "on", "off", "yes", "no"}) {
+        if (v == ok) return std::string();
+      }
+      return "must be true or false (1/0, on/off, yes/no), got " + s;
+    },
+    "");
+
+inline void add_options(CLI::App& app, Cli& c) {
   auto& h = c.h;
-  const auto pos = CLI::PositiveNumber, nonneg = CLI::NonNegativeNumber;
+  const auto pos = number("POSITIVE", "> 0", [](double v) { return v > 0; });
+  const auto nonneg = number("NONNEGATIVE", ">= 0", [](double v) { return v >= 0; });
   app.add_option("--data", h.data, "CIFAR-10 binary folder (default: $SUPERCONV_DATA, ./data/cifar-10-batches-bin)");
   app.add_option("--out", c.out, "run folder (default: runs/<date-time>)");
   app.add_option("--resume", c.resume, "continue the run in this folder (or its checkpoint.pt) with its options");
@@ -26,39 +59,40 @@ void add_options(CLI::App& app, Cli& c) {
   app.add_option("--batch-size", h.batch_size, "images per batch")->check(pos)->capture_default_str();
   app.add_option("--lr-max", h.lr_max, "peak LR (default: from the LR range test)")->check(pos);
   app.add_option("--lr-min", h.lr_min, "first and last LR (default: --lr-max / --div-factor)")->check(pos);
-  app.add_option("--div-factor", h.div_factor, "lr-min = lr-max / div-factor")->check(CLI::Range(1.0, 1e6));
+  app.add_option("--div-factor", h.div_factor, "lr-min = lr-max / div-factor")->check(in_range(1, 1e6));
   app.add_option("--lr-suggestion", h.lr_suggestion, "range-test rule for --lr-max")
       ->check(CLI::IsMember({"steepest", "valley", "min_loss"}));
-  app.add_option("--finder-iters", h.finder_iters, "LR range test: batches")->check(CLI::Range(10, 100000));
+  app.add_option("--finder-iters", h.finder_iters, "LR range test: batches")->check(in_range(10, 100000));
   app.add_option("--finder-start", h.finder_start, "LR range test: first LR")->check(pos);
   app.add_option("--finder-end", h.finder_end, "LR range test: last LR")->check(pos);
-  app.add_option("--momentum-min", h.momentum_min, "momentum at the LR peak")->check(CLI::Range(0.0, 1.0));
-  app.add_option("--momentum-max", h.momentum_max, "momentum at both ends")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--momentum-min", h.momentum_min, "momentum at the LR peak")->check(in_range(0, 1));
+  app.add_option("--momentum-max", h.momentum_max, "momentum at both ends")->check(in_range(0, 1));
   app.add_option("--schedule-step", h.schedule_step, "batch|epoch")->check(CLI::IsMember({"batch", "epoch"}));
   app.add_option("--anneal", h.anneal, "linear|cos")->check(CLI::IsMember({"linear", "cos"}));
-  app.add_option("--weight-decay", h.weight_decay, "SGD weight decay")->check(CLI::Range(0.0, 1.0));
-  app.add_option("--label-smoothing", h.label_smoothing, "label smoothing")->check(CLI::Range(0.0, 0.99));
+  app.add_option("--weight-decay", h.weight_decay, "SGD weight decay")->check(in_range(0, 1));
+  app.add_option("--label-smoothing", h.label_smoothing, "label smoothing")->check(in_range(0, 0.99));
   app.add_option("--logit-scale", h.logit_scale, "multiply the logits")->check(pos);
   app.add_option("--width", h.width, "channels of the prep layer")->check(pos)->capture_default_str();
   app.add_option("--train-limit", h.train_limit, "use the first N training images (0: all)")->check(nonneg);
   app.add_option("--test-limit", h.test_limit, "use the first N test images (0: all)")->check(nonneg);
   app.add_option("--device", h.device, "auto|cpu|cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  app.add_flag_function(
-      "--amp,!--no-amp", [&](std::int64_t n) { h.amp = n > 0; }, "bf16 autocast");
-  app.add_flag_function(
-      "--channels-last,!--no-channels-last", [&](std::int64_t n) { h.channels_last = n > 0; },
-      "channels_last memory format");
-  app.add_flag("--tta", h.tta, "also report accuracy with flip test-time augmentation");
-  app.add_option("--seed", h.seed, "seed for init, shuffling, augmentation")->capture_default_str();
+  const auto on_off = [](int& v) { return [&v](std::int64_t n) { v = n > 0; }; };  // -1 (auto) unless given
+  app.add_flag_function("--amp,!--no-amp", on_off(h.amp), "bf16 autocast")->check(boolean);
+  app.add_flag_function("--channels-last,!--no-channels-last", on_off(h.channels_last), "channels_last memory format")
+      ->check(boolean);
+  app.add_flag("--tta", h.tta, "also report accuracy with flip test-time augmentation")->check(boolean);
+  app.add_option("--seed", h.seed, "seed for init, shuffling, augmentation")->check(nonneg)->capture_default_str();
   app.add_option("--runs", h.runs, "repeat with seeds seed..seed+N-1, report mean and std")->check(pos);
   app.add_option("--threads", h.threads, "CPU threads (0: all cores)")->check(nonneg);
-  app.add_flag("--retain-heap,!--no-retain-heap", h.retain_heap, "CPU: keep freed memory in the process heap");
-  app.add_flag("--schedule-only", c.schedule_only, "print the schedule as CSV (step,epoch,lr,momentum), exit");
-  app.add_flag("--find-lr-only", c.find_lr_only, "run the LR range test, write its files, exit");
+  app.add_flag("--retain-heap,!--no-retain-heap", h.retain_heap, "CPU: keep freed memory in the process heap")
+      ->check(boolean);
+  app.add_flag("--schedule-only", c.schedule_only, "print the schedule as CSV (step,epoch,lr,momentum), exit")
+      ->check(boolean);
+  app.add_flag("--find-lr-only", c.find_lr_only, "run the LR range test, write its files, exit")->check(boolean);
 }
 
 // Resuming: the run's own options (options given again must agree, or be ones that may change). Then the checks.
-void settle(CLI::App& app, Cli& c) {
+inline void settle(CLI::App& app, Cli& c) {
   auto& h = c.h;
   if (!c.resume.empty()) {
     std::vector<std::string> given;

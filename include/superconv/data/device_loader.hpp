@@ -6,11 +6,13 @@
 
 #include <ATen/ATen.h>
 #include <c10/core/Device.h>
+#include <c10/core/ScalarType.h>
 #include <c10/util/Exception.h>
 #include <torch/arg.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
+#include <cmath>
 #include <cstdint>
 #include <functional>
 #include <utility>
@@ -84,7 +86,13 @@ class DeviceLoader {
     TORCH_CHECK(options_.mean().empty() || static_cast<std::int64_t>(options_.mean().size()) == images.size(1),
                 "DeviceLoader: mean/std have ", options_.mean().size(), " values, the images ", images.size(1),
                 " channels");
-    for (double s : options_.std()) TORCH_CHECK(s > 0, "DeviceLoader: std must be > 0, got ", s);
+    for (double m : options_.mean()) TORCH_CHECK(std::isfinite(m), "DeviceLoader: mean must be finite, got ", m);
+    for (double s : options_.std()) {
+      TORCH_CHECK(s > 0, "DeviceLoader: std must be > 0, got ", s);
+      TORCH_CHECK(std::isfinite(s), "DeviceLoader: std must be finite, got ", s);
+    }
+    TORCH_CHECK(c10::isFloatingType(options_.dtype()), "DeviceLoader: dtype must be a floating-point type, got ",
+                options_.dtype());
     const auto dev = options_.device();
     images_ = images.to(dev).contiguous();
     targets_ = targets.to(dev, at::kLong);

@@ -9,6 +9,7 @@
 #include <torch/nn/modules/conv.h>
 #include <torch/nn/pimpl.h>
 
+#include <cmath>
 #include <cstdint>
 
 namespace superconv {
@@ -33,7 +34,11 @@ class ConvBnReluImpl : public torch::nn::Cloneable<ConvBnReluImpl> {
 
   void reset() override {
     TORCH_CHECK(options.in_channels() > 0 && options.out_channels() > 0, "ConvBnRelu: channel counts must be > 0, got ",
-                options.in_channels(), " -> ", options.out_channels());
+                "in_channels ", options.in_channels(), ", out_channels ", options.out_channels());
+    TORCH_CHECK(options.bn_momentum() >= 0 && options.bn_momentum() <= 1, "ConvBnRelu: bn_momentum must be in [0, 1], ",
+                "got ", options.bn_momentum());
+    TORCH_CHECK(options.bn_eps() > 0, "ConvBnRelu: bn_eps must be > 0, got ", options.bn_eps());
+    TORCH_CHECK(std::isfinite(options.bn_eps()), "ConvBnRelu: bn_eps must be finite, got ", options.bn_eps());
     conv = register_module("conv",
                            torch::nn::Conv2d(torch::nn::Conv2dOptions(options.in_channels(), options.out_channels(), 3)
                                                  .stride(1)

@@ -11,6 +11,7 @@
 #include <torch/nn/modules/linear.h>
 #include <torch/nn/pimpl.h>
 
+#include <cmath>
 #include <cstdint>
 
 namespace superconv {
@@ -38,6 +39,10 @@ class CustomResNetImpl : public torch::nn::Cloneable<CustomResNetImpl> {
     const auto w = options.width();
     TORCH_CHECK(w > 0, "CustomResNet: width must be > 0, got ", w);
     TORCH_CHECK(options.num_classes() > 0, "CustomResNet: num_classes must be > 0, got ", options.num_classes());
+    TORCH_CHECK(options.in_channels() > 0, "CustomResNet: in_channels must be > 0, got ", options.in_channels());
+    TORCH_CHECK(options.logit_scale() > 0, "CustomResNet: logit_scale must be > 0, got ", options.logit_scale());
+    TORCH_CHECK(std::isfinite(options.logit_scale()), "CustomResNet: logit_scale must be finite, got ",
+                options.logit_scale());
     prep = register_module("prep", ConvBnRelu(ConvBnReluOptions(options.in_channels(), w)));
     layer1 = register_module("layer1", ConvBnRelu(ConvBnReluOptions(w, 2 * w).pool(true)));
     res1 = register_module("res1", ResidualBlock(2 * w));

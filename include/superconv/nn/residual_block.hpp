@@ -4,6 +4,7 @@
 #include <superconv/nn/conv_bn_relu.hpp>
 
 #include <ATen/ATen.h>
+#include <c10/util/Exception.h>
 #include <torch/nn/cloneable.h>
 #include <torch/nn/pimpl.h>
 
@@ -19,6 +20,7 @@ class ResidualBlockImpl : public torch::nn::Cloneable<ResidualBlockImpl> {
   explicit ResidualBlockImpl(std::int64_t channels) : channels(channels) { reset(); }
 
   void reset() override {
+    TORCH_CHECK(channels > 0, "ResidualBlock: channels must be > 0, got ", channels);
     conv1 = register_module("conv1", ConvBnRelu(ConvBnReluOptions(channels, channels)));
     conv2 = register_module("conv2", ConvBnRelu(ConvBnReluOptions(channels, channels)));
   }

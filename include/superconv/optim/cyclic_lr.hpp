@@ -80,13 +80,27 @@ class CyclicLR : public Scheduler {
 
   void validate() const {
     const auto& o = options_;
-    TORCH_CHECK(o.base_lr() >= 0 && o.max_lr() > 0, "CyclicLR: base_lr must be >= 0 and max_lr > 0, got ", o.base_lr(),
-                " and ", o.max_lr());
+    TORCH_CHECK(o.base_lr() >= 0, "CyclicLR: base_lr must be >= 0, got ", o.base_lr());
+    TORCH_CHECK(o.max_lr() > 0, "CyclicLR: max_lr must be > 0, got ", o.max_lr());
+    TORCH_CHECK(std::isfinite(o.max_lr()), "CyclicLR: max_lr must be finite, got ", o.max_lr());
     TORCH_CHECK(o.base_lr() <= o.max_lr(), "CyclicLR: base_lr (", o.base_lr(), ") must be <= max_lr (", o.max_lr(),
                 ")");
     TORCH_CHECK(o.step_size_up() > 0, "CyclicLR: step_size_up must be > 0, got ", o.step_size_up());
     TORCH_CHECK(o.step_size_down() >= 0, "CyclicLR: step_size_down must be >= 0, got ", o.step_size_down());
+    TORCH_CHECK(o.mode() == CyclicMode::kTriangular || o.mode() == CyclicMode::kTriangular2 ||
+                    o.mode() == CyclicMode::kExpRange,
+                "CyclicLR: mode must be CyclicMode::kTriangular, kTriangular2 or kExpRange, got ",
+                static_cast<int>(o.mode()));
     TORCH_CHECK(o.gamma() > 0, "CyclicLR: gamma must be > 0, got ", o.gamma());
+    TORCH_CHECK(std::isfinite(o.gamma()), "CyclicLR: gamma must be finite, got ", o.gamma());
+    if (o.cycle_momentum()) {
+      TORCH_CHECK(o.base_momentum() >= 0 && o.base_momentum() <= 1, "CyclicLR: base_momentum must be in [0, 1], got ",
+                  o.base_momentum());
+      TORCH_CHECK(o.max_momentum() >= 0 && o.max_momentum() <= 1, "CyclicLR: max_momentum must be in [0, 1], got ",
+                  o.max_momentum());
+      TORCH_CHECK(o.base_momentum() <= o.max_momentum(), "CyclicLR: base_momentum (", o.base_momentum(),
+                  ") must be <= max_momentum (", o.max_momentum(), ")");
+    }
   }
 
   /// PyTorch's base_height / (max - base) times the scale function.

@@ -68,7 +68,7 @@ struct LRRangeTestOptions {
   TORCH_ARG(Sweep, mode) = Sweep::kExponential;
   /// Exponential moving average of the loss: avg = beta * avg + (1 - beta) * loss, bias-corrected.
   TORCH_ARG(double, smooth_beta) = 0.9;
-  /// Stop once the smoothed loss exceeds diverge_threshold x the best smoothed loss so far.
+  /// Stop once the smoothed loss exceeds diverge_threshold x the best smoothed loss so far (> 1; infinity: never).
   TORCH_ARG(double, diverge_threshold) = 4.0;
   /// Points ignored at the start (and end) of the curve when suggesting (early noise, the divergence).
   TORCH_ARG(std::int64_t, skip_start) = 5;
@@ -194,12 +194,17 @@ class LRRangeTest {
     const auto& o = options_;
     TORCH_CHECK(o.start_lr() > 0 && std::isfinite(o.start_lr()), "LRRangeTest: start_lr must be > 0, got ",
                 o.start_lr());
+    TORCH_CHECK(std::isfinite(o.end_lr()), "LRRangeTest: end_lr must be finite, got ", o.end_lr());
     TORCH_CHECK(o.end_lr() > o.start_lr(), "LRRangeTest: end_lr (", o.end_lr(), ") must exceed start_lr (",
                 o.start_lr(), ")");
     TORCH_CHECK(o.num_iter() >= 2, "LRRangeTest: num_iter must be >= 2, got ", o.num_iter());
+    TORCH_CHECK(o.mode() == Sweep::kExponential || o.mode() == Sweep::kLinear,
+                "LRRangeTest: mode must be Sweep::kExponential or Sweep::kLinear, got ", static_cast<int>(o.mode()));
     TORCH_CHECK(o.smooth_beta() >= 0 && o.smooth_beta() < 1, "LRRangeTest: smooth_beta must be in [0, 1), got ",
                 o.smooth_beta());
     TORCH_CHECK(o.diverge_threshold() > 1, "LRRangeTest: diverge_threshold must be > 1, got ", o.diverge_threshold());
+    TORCH_CHECK(o.skip_start() >= 0, "LRRangeTest: skip_start must be >= 0, got ", o.skip_start());
+    TORCH_CHECK(o.skip_end() >= 0, "LRRangeTest: skip_end must be >= 0, got ", o.skip_end());
   }
 
   /// The LR of iteration i.

@@ -105,12 +105,24 @@ class OneCycle : public Scheduler {
   void build_phases() {
     const auto& o = options_;
     TORCH_CHECK(o.total_steps() > 0, "OneCycle: total_steps must be > 0, got ", o.total_steps());
-    TORCH_CHECK(o.max_lr() > 0 && std::isfinite(o.max_lr()), "OneCycle: max_lr must be > 0, got ", o.max_lr());
+    TORCH_CHECK(o.max_lr() > 0, "OneCycle: max_lr must be > 0, got ", o.max_lr());
+    TORCH_CHECK(std::isfinite(o.max_lr()), "OneCycle: max_lr must be finite, got ", o.max_lr());
     TORCH_CHECK(o.pct_start() > 0 && o.pct_start() < 1, "OneCycle: pct_start must be in (0, 1), got ", o.pct_start());
     TORCH_CHECK(o.div_factor() > 0, "OneCycle: div_factor must be > 0, got ", o.div_factor());
+    TORCH_CHECK(std::isfinite(o.div_factor()), "OneCycle: div_factor must be finite, got ", o.div_factor());
     TORCH_CHECK(o.final_div_factor() > 0, "OneCycle: final_div_factor must be > 0, got ", o.final_div_factor());
-    TORCH_CHECK(!o.cycle_momentum() || o.base_momentum() <= o.max_momentum(), "OneCycle: base_momentum (",
-                o.base_momentum(), ") must be <= max_momentum (", o.max_momentum(), ")");
+    TORCH_CHECK(std::isfinite(o.final_div_factor()), "OneCycle: final_div_factor must be finite, got ",
+                o.final_div_factor());
+    TORCH_CHECK(o.anneal() == Anneal::kLinear || o.anneal() == Anneal::kCos,
+                "OneCycle: anneal must be Anneal::kLinear or Anneal::kCos, got ", static_cast<int>(o.anneal()));
+    if (o.cycle_momentum()) {
+      TORCH_CHECK(o.base_momentum() >= 0 && o.base_momentum() <= 1, "OneCycle: base_momentum must be in [0, 1], got ",
+                  o.base_momentum());
+      TORCH_CHECK(o.max_momentum() >= 0 && o.max_momentum() <= 1, "OneCycle: max_momentum must be in [0, 1], got ",
+                  o.max_momentum());
+      TORCH_CHECK(o.base_momentum() <= o.max_momentum(), "OneCycle: base_momentum (", o.base_momentum(),
+                  ") must be <= max_momentum (", o.max_momentum(), ")");
+    }
     const double total = static_cast<double>(o.total_steps());
     const double init = initial_lr(), minlr = min_lr();
     const double bm = o.base_momentum(), mm = o.max_momentum();

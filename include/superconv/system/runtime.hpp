@@ -67,6 +67,11 @@ struct Runtime {
 /// Chooses the device and precision and sets the process up for them (threads, heap, cuDNN). Process-wide: call it
 /// once at the start of main(). The error names the device option when CUDA is asked for and absent.
 inline Runtime set_up_runtime(const RuntimeOptions& o) {
+  // Every option is checked before anything process-wide changes.
+  TORCH_CHECK(o.threads() >= 0, "set_up_runtime: threads must be >= 0, got ", o.threads());
+  TORCH_CHECK(o.amp() >= -1 && o.amp() <= 1, "set_up_runtime: amp must be -1 (auto), 0 or 1, got ", o.amp());
+  TORCH_CHECK(o.channels_last() >= -1 && o.channels_last() <= 1,
+              "set_up_runtime: channels_last must be -1 (auto), 0 or 1, got ", o.channels_last());
   Runtime r;
   const bool cuda_seen = torch::cuda::is_available();
   if (o.device() == "auto") {
@@ -85,7 +90,6 @@ inline Runtime set_up_runtime(const RuntimeOptions& o) {
   r.native_bf16 = cuda || cpu_has_native_bf16();
   r.amp = o.amp() < 0 ? r.native_bf16 : o.amp() > 0;
   r.channels_last = o.channels_last() < 0 ? r.amp : o.channels_last() > 0;
-  TORCH_CHECK(o.threads() >= 0, "threads must be >= 0, got ", o.threads());
   at::set_num_threads(o.threads() > 0 ? o.threads()
                                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   r.threads = at::get_num_threads();

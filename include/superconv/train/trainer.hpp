@@ -80,6 +80,9 @@ class Trainer {
     TORCH_CHECK(options_.loss(), "Trainer: the loss function is empty");
     TORCH_CHECK(options_.progress_updates() >= 0, "Trainer: progress_updates must be >= 0, got ",
                 options_.progress_updates());
+    const auto mode = static_cast<int>(options_.progress());
+    TORCH_CHECK(mode >= static_cast<int>(ProgressMode::kAuto) && mode <= static_cast<int>(ProgressMode::kNone),
+                "Trainer: progress must be a ProgressMode (kAuto, kBar, kLines, kNone), got ", mode);
   }
 
   void on_epoch_begin(std::function<void(const EpochStats&)> hook) { epoch_begin_.push_back(std::move(hook)); }

@@ -7,6 +7,7 @@
 #include <c10/util/Exception.h>
 #include <torch/arg.h>
 
+#include <cmath>
 #include <cstdint>
 
 namespace superconv {
@@ -30,6 +31,7 @@ class Cutout {
   explicit Cutout(CutoutOptions options = {}) : options_(options) {
     TORCH_CHECK(options_.size() > 0, "Cutout: size must be > 0, got ", options_.size());
     TORCH_CHECK(options_.p() >= 0.0 && options_.p() <= 1.0, "Cutout: p must be in [0, 1], got ", options_.p());
+    TORCH_CHECK(std::isfinite(options_.fill()), "Cutout: fill must be finite, got ", options_.fill());
   }
 
   at::Tensor operator()(const at::Tensor& x, at::Generator& gen) const {

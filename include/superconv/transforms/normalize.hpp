@@ -8,6 +8,7 @@
 #include <c10/core/ScalarType.h>
 #include <c10/util/Exception.h>
 
+#include <cmath>
 #include <cstdint>
 #include <mutex>
 #include <utility>
@@ -74,7 +75,11 @@ class Normalize {
   Normalize(std::vector<double> mean, std::vector<double> std) : mean_(std::move(mean)), std_(std::move(std)) {
     TORCH_CHECK(!mean_.empty() && mean_.size() == std_.size(), "Normalize: mean and std need the same, non-zero ",
                 "number of values, got ", mean_.size(), " and ", std_.size());
-    for (double s : std_) TORCH_CHECK(s > 0, "Normalize: std must be > 0, got ", s);
+    for (double m : mean_) TORCH_CHECK(std::isfinite(m), "Normalize: mean must be finite, got ", m);
+    for (double s : std_) {
+      TORCH_CHECK(s > 0, "Normalize: std must be > 0, got ", s);
+      TORCH_CHECK(std::isfinite(s), "Normalize: std must be finite, got ", s);
+    }
   }
 
   at::Tensor operator()(const at::Tensor& x, at::Generator& /*gen*/) const { return (*this)(x); }

@@ -33,6 +33,9 @@ class RandomCrop {
   explicit RandomCrop(RandomCropOptions options = {}) : options_(options) {
     TORCH_CHECK(options_.size() > 0, "RandomCrop: size must be > 0, got ", options_.size());
     TORCH_CHECK(options_.padding() >= 0, "RandomCrop: padding must be >= 0, got ", options_.padding());
+    TORCH_CHECK(options_.padding_mode() == Padding::kReflect || options_.padding_mode() == Padding::kZero,
+                "RandomCrop: padding_mode must be Padding::kReflect or Padding::kZero, got ",
+                static_cast<int>(options_.padding_mode()));
   }
 
   at::Tensor operator()(const at::Tensor& x, at::Generator& gen) const {

@@ -48,6 +48,7 @@ struct ImageGridOptions {
 
 /// Where image_grid put image i: its top-left corner on the canvas.
 inline std::pair<int, int> image_grid_position(const ImageGridOptions& o, int i, int cell_w, int cell_h) {
+  TORCH_CHECK(o.cols() > 0 && o.cols() <= 16384, "image_grid: cols must be in 1..16384, got ", o.cols());
   const int title_h = o.title().empty() ? 0 : 44;
   return {o.padding() + (i % o.cols()) * (cell_w + o.padding()),
           title_h + o.padding() + (i / o.cols()) * (cell_h + o.padding())};
@@ -76,7 +77,12 @@ inline Canvas image_grid(const std::vector<Image>& images, const std::vector<std
   TORCH_CHECK(!images.empty(), "image_grid: no images");
   TORCH_CHECK(captions.empty() || captions.size() == images.size(), "image_grid: ", images.size(), " images but ",
               captions.size(), " captions");
-  TORCH_CHECK(o.cols() > 0 && o.scale() > 0, "image_grid: cols and scale must be > 0");
+  // Bounded by the largest canvas, so that no layout arithmetic overflows.
+  TORCH_CHECK(o.cols() > 0 && o.cols() <= 16384, "image_grid: cols must be in 1..16384, got ", o.cols());
+  TORCH_CHECK(o.scale() > 0 && o.scale() <= 16384, "image_grid: scale must be in 1..16384, got ", o.scale());
+  TORCH_CHECK(o.padding() >= 0 && o.padding() <= 16384, "image_grid: padding must be in 0..16384, got ", o.padding());
+  TORCH_CHECK(o.caption_lines() >= 0 && o.caption_lines() <= 1000, "image_grid: caption_lines must be in 0..1000, got ",
+              o.caption_lines());
   int iw = 0, ih = 0;
   for (const auto& im : images) {
     TORCH_CHECK(im.rgb.size() == static_cast<std::size_t>(im.width * im.height * 3), "image_grid: an image's pixel ",
@@ -122,6 +128,7 @@ struct HeatmapOptions {
 /// A rows x cols grid shaded white -> blue by value, each cell labelled with its value (integers as such).
 inline Canvas heatmap(const std::vector<std::vector<double>>& values, const std::vector<std::string>& row_labels,
                       const std::vector<std::string>& col_labels, const HeatmapOptions& o = {}) {
+  TORCH_CHECK(o.cell() > 0 && o.cell() <= 16384, "heatmap: cell must be in 1..16384, got ", o.cell());
   TORCH_CHECK(!values.empty() && !values[0].empty(), "heatmap: no values");
   const int rows = static_cast<int>(values.size()), cols = static_cast<int>(values[0].size());
   TORCH_CHECK(row_labels.size() == values.size() && col_labels.size() == values[0].size(),

@@ -98,7 +98,12 @@ inline std::string tick_label(double v) {
 /// Collects series and renders them to a Canvas.
 class LineChart {
  public:
-  explicit LineChart(LineChartOptions options = {}) : options_(std::move(options)) {}
+  explicit LineChart(LineChartOptions options = {}) : options_(std::move(options)) {
+    TORCH_CHECK(options_.width() > 0 && options_.width() <= 16384, "LineChart: width must be in 1..16384, got ",
+                options_.width());
+    TORCH_CHECK(options_.height() > 0 && options_.height() <= 16384, "LineChart: height must be in 1..16384, got ",
+                options_.height());
+  }
 
   LineChart& add(Series s) {
     TORCH_CHECK(s.x.size() == s.y.size(), "LineChart: series '", s.name, "' has ", s.x.size(), " x values and ",
