@@ -45,6 +45,13 @@ cmp -s "$work/straight/predictions.csv" "$work/cut/predictions.csv" ||
 rc=$?
 [ $rc -eq 2 ] || fail "--resume with another --lr-max exited $rc, expected 2"
 grep -q -- "--lr-max: the run in $work/cut used 0.2, not 0.3" "$work/disagree.log" || fail "$(cat "$work/disagree.log")"
+cp -r "$work/cut" "$work/edited"  # a hand-edited config.json gets the checks a typed option gets
+sed -i 's/"weight_decay": [^,]*/"weight_decay": -1.0/' "$work/edited/config.json"
+"$exe" --resume "$work/edited" >"$work/edited.log" 2>&1
+rc=$?
+[ $rc -eq 2 ] || fail "--resume with weight_decay -1 in config.json exited $rc, expected 2: $(cat "$work/edited.log")"
+grep -q -- "--weight-decay: must be in \[0, 1\], got -1.0 (from $work/edited/config.json)" "$work/edited.log" ||
+  fail "$(cat "$work/edited.log")"
 "$exe" --resume "$work/cut/checkpoint.pt" --threads 1 >"$work/again.log" 2>&1 || fail "resume a finished run: $(tail -3 "$work/again.log")"
 [ -f "$work/cut/checkpoint.pt" ] && [ ! -d "$work/cut/checkpoint.pt" ] || fail "outputs went under the checkpoint's path"
 echo "interrupted at: $(grep -o 'interrupted in epoch 2 after batch [0-9/]*' "$work/cut.log"); resumed run matches the straight run"

@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
@@ -99,6 +100,26 @@ inline void settle(CLI::App& app, Cli& c) {
     for (const auto* o : app.get_options()) given.push_back(o->count() > 0 ? sc::io::option_key(o->get_name()) : "");
     c.out = sc::io::run_folder_of(c.resume).string();
     h = sc::io::resume_settings(c.out, Json(h), given, {"data", "device", "threads", "retain_heap"});
+    // The run's own values pass the checks typed ones do (a config.json may have been edited): each value that is
+    // not the default goes through the option table again.
+    const Json merged = Json(h), defaults = Json(Hyperparameters{});
+    Cli check;
+    CLI::App again;
+    add_options(again, check);
+    std::vector<std::string> args;
+    for (const auto* o : again.get_options()) {
+      const auto key = sc::io::option_key(o->get_name());
+      if (key.empty() || !merged.contains(key) || merged[key] == defaults[key]) continue;
+      if (key == "amp" || key == "channels_last") continue;  // -1/0/1 here, checked by set_up_runtime
+      args.push_back(o->get_name() + "=" +
+                     (merged[key].is_string() ? merged[key].get<std::string>() : merged[key].dump()));
+    }
+    std::reverse(args.begin(), args.end());  // CLI11 takes a vector of arguments last to first
+    try {
+      again.parse(args);
+    } catch (const CLI::ParseError& e) {
+      throw CLI::ValidationError(fmt::format("{} (from {}/config.json)", e.what(), c.out));
+    }
   }
   if (h.peak_epoch == 0) h.peak_epoch = static_cast<double>(h.epochs) * 5.0 / 24.0;
   if (c.schedule_only && h.lr_max <= 0) h.lr_max = 0.157;  // the reference run's peak
