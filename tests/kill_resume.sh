@@ -6,12 +6,7 @@
 # Usage: kill_resume.sh <cifar10_resnet> <work folder> [kills]. Exit 77 (skipped) without the real data.
 set -uo pipefail
 exe=$1 work=$2 kills=${3:-20}
-data=${SUPERCONV_DATA:-$(dirname "$0")/../../shared/data/cifar-10-batches-bin}
-if [ ! -f "$data/data_batch_1.bin" ]; then
-  echo "SKIPPED: real CIFAR-10 not found (set SUPERCONV_DATA or put it at ../shared/data/cifar-10-batches-bin)"
-  exit 77
-fi
-fail() { echo "FAILED: $*"; exit 1; }
+. "$(dirname "$0")/e2e_common.sh"
 rm -rf "$work" && mkdir -p "$work"
 common=(--data "$data" --epochs 3 --width 16 --train-limit 2048 --test-limit 500 --batch-size 256 --finder-iters 20
         --threads 2 --seed 7 --device cpu)

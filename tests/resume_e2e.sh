@@ -4,12 +4,7 @@
 # Usage: resume_e2e.sh <cifar10_resnet> <work folder>. Exit 77 (skipped) without the real data.
 set -uo pipefail
 exe=$1 work=$2
-data=${SUPERCONV_DATA:-$(dirname "$0")/../../shared/data/cifar-10-batches-bin}
-if [ ! -f "$data/data_batch_1.bin" ]; then
-  echo "SKIPPED: real CIFAR-10 not found (set SUPERCONV_DATA or put it at ../shared/data/cifar-10-batches-bin)"
-  exit 77
-fi
-fail() { echo "FAILED: $*"; exit 1; }
+. "$(dirname "$0")/e2e_common.sh"
 rm -rf "$work" && mkdir -p "$work"
 common=(--data "$data" --epochs 2 --width 8 --train-limit 4096 --test-limit 1000 --batch-size 256 --lr-max 0.2
         --threads 2 --seed 5 --device cpu)

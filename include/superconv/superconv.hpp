@@ -16,6 +16,7 @@
 
 #include <superconv/optim/cyclic_lr.hpp>
 #include <superconv/optim/lr_range_test.hpp>
+#include <superconv/optim/lr_suggestions.hpp>
 #include <superconv/optim/one_cycle.hpp>
 #include <superconv/optim/param_groups.hpp>
 #include <superconv/optim/scheduler.hpp>

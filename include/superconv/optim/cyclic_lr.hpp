@@ -93,14 +93,7 @@ class CyclicLR : public Scheduler {
                 static_cast<int>(o.mode()));
     TORCH_CHECK(o.gamma() > 0, "CyclicLR: gamma must be > 0, got ", o.gamma());
     TORCH_CHECK(std::isfinite(o.gamma()), "CyclicLR: gamma must be finite, got ", o.gamma());
-    if (o.cycle_momentum()) {
-      TORCH_CHECK(o.base_momentum() >= 0 && o.base_momentum() <= 1, "CyclicLR: base_momentum must be in [0, 1], got ",
-                  o.base_momentum());
-      TORCH_CHECK(o.max_momentum() >= 0 && o.max_momentum() <= 1, "CyclicLR: max_momentum must be in [0, 1], got ",
-                  o.max_momentum());
-      TORCH_CHECK(o.base_momentum() <= o.max_momentum(), "CyclicLR: base_momentum (", o.base_momentum(),
-                  ") must be <= max_momentum (", o.max_momentum(), ")");
-    }
+    if (o.cycle_momentum()) detail::check_momenta("CyclicLR", o.base_momentum(), o.max_momentum());
   }
 
   /// PyTorch's base_height / (max - base) times the scale function.

@@ -115,14 +115,7 @@ class OneCycle : public Scheduler {
                 o.final_div_factor());
     TORCH_CHECK(o.anneal() == Anneal::kLinear || o.anneal() == Anneal::kCos,
                 "OneCycle: anneal must be Anneal::kLinear or Anneal::kCos, got ", static_cast<int>(o.anneal()));
-    if (o.cycle_momentum()) {
-      TORCH_CHECK(o.base_momentum() >= 0 && o.base_momentum() <= 1, "OneCycle: base_momentum must be in [0, 1], got ",
-                  o.base_momentum());
-      TORCH_CHECK(o.max_momentum() >= 0 && o.max_momentum() <= 1, "OneCycle: max_momentum must be in [0, 1], got ",
-                  o.max_momentum());
-      TORCH_CHECK(o.base_momentum() <= o.max_momentum(), "OneCycle: base_momentum (", o.base_momentum(),
-                  ") must be <= max_momentum (", o.max_momentum(), ")");
-    }
+    if (o.cycle_momentum()) detail::check_momenta("OneCycle", o.base_momentum(), o.max_momentum());
     const double total = static_cast<double>(o.total_steps());
     const double init = initial_lr(), minlr = min_lr();
     const double bm = o.base_momentum(), mm = o.max_momentum();

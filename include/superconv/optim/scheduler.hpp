@@ -72,6 +72,13 @@ inline void set_momentum(torch::optim::Optimizer& optimizer, MomentumKind kind, 
   }
 }
 
+/// Checks a cycled momentum range: both ends in [0, 1], base <= max; the error names the component and the value.
+inline void check_momenta(const char* component, double base, double max) {
+  TORCH_CHECK(base >= 0 && base <= 1, component, ": base_momentum must be in [0, 1], got ", base);
+  TORCH_CHECK(max >= 0 && max <= 1, component, ": max_momentum must be in [0, 1], got ", max);
+  TORCH_CHECK(base <= max, component, ": base_momentum (", base, ") must be <= max_momentum (", max, ")");
+}
+
 /// The kind to cycle, or a clear error when the optimizer has nothing to cycle.
 inline MomentumKind checked_momentum_kind(torch::optim::Optimizer& optimizer, const char* component) {
   const auto kind = momentum_kind(optimizer);
