@@ -2,6 +2,8 @@
 // CIFAR-10 in its canonical binary format: validated reader.
 #pragma once
 
+#include <superconv/data/dataset.hpp>
+
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 
@@ -15,9 +17,6 @@
 
 namespace superconv {
 namespace data {
-
-/// Which part of CIFAR-10 to read.
-enum class Split { kTrain, kTest };
 
 /// Where the data is when no explicit path is given, in this order: `SUPERCONV_DATA`, then
 /// `./data/cifar-10-batches-bin` (where `cmake -P cmake/FetchCIFAR10.cmake` unpacks it).
@@ -83,6 +82,9 @@ class Cifar10 {
   const at::Tensor& targets() const { return targets_; }
   /// Class names from `batches.meta.txt` (the canonical ten when that file is absent).
   const std::vector<std::string>& class_names() const { return class_names_; }
+  /// The images, targets and class names as a Dataset (shares the tensors; see data/dataset.hpp).
+  Dataset dataset() const { return Dataset{images_, targets_, class_names_}; }
+  /* implicit */ operator Dataset() const { return dataset(); }
   std::int64_t size() const { return images_.size(0); }
   const std::filesystem::path& root() const { return root_; }
   Split split() const { return split_; }

@@ -1,0 +1,109 @@
+#include <superconv/data/image_io.hpp>
+
+#include "support.hpp"
+
+// stb_image_write's functions (static) for writing test files; the library's own writer is viz/png.hpp.
+#include <superconv/viz/png.hpp>
+
+#include <cstdint>
+#include <fstream>
+#include <vector>
+
+namespace {
+namespace fs = std::filesystem;
+namespace sd = superconv::data;
+
+/// An h x w image with c interleaved channels: value (y * 13 + x * 7 + k * 50) % 256.
+std::vector<std::uint8_t> pattern(int h, int w, int c) {
+  std::vector<std::uint8_t> px(static_cast<std::size_t>(h * w * c));
+  for (int y = 0; y < h; ++y)
+    for (int x = 0; x < w; ++x)
+      for (int k = 0; k < c; ++k)
+        px[static_cast<std::size_t>((y * w + x) * c + k)] = static_cast<std::uint8_t>((y * 13 + x * 7 + k * 50) % 256);
+  return px;
+}
+
+/// The same pattern as a uint8 [C, H, W] tensor.
+at::Tensor pattern_chw(int h, int w, int c) {
+  const auto px = pattern(h, w, c);
+  return at::from_blob(const_cast<std::uint8_t*>(px.data()), {h, w, c}, at::kByte).permute({2, 0, 1}).clone();
+}
+}  // namespace
+
+TEST_CASE("read_image reads PNG and BMP back exactly and JPEG closely", "[data][image_io]") {
+  sc_test::TempDir tmp("image-io");
+  const int h = 9, w = 14;
+  const auto rgb = pattern(h, w, 3);
+  REQUIRE(stbi_write_png((tmp.path / "a.png").string().c_str(), w, h, 3, rgb.data(), w * 3) != 0);
+  REQUIRE(stbi_write_bmp((tmp.path / "b.BMP").string().c_str(), w, h, 3, rgb.data()) != 0);
+  REQUIRE(stbi_write_jpg((tmp.path / "c.jpeg").string().c_str(), w, h, 3, rgb.data(), 100) != 0);
+  const auto expect = pattern_chw(h, w, 3);
+
+  const auto png = sd::read_image(tmp.path / "a.png");
+  CHECK(png.sizes() == at::IntArrayRef({3, h, w}));
+  CHECK(png.scalar_type() == at::kByte);
+  CHECK(png.equal(expect));
+  CHECK(sd::read_image(tmp.path / "b.BMP").equal(expect));
+  const auto jpg = sd::read_image(tmp.path / "c.jpeg");
+  REQUIRE(jpg.sizes() == expect.sizes());
+  const auto err = (jpg.to(at::kInt) - expect.to(at::kInt)).abs().to(at::kFloat);
+  CHECK(err.mean().item<float>() < 8.f);  // quality 100 with 4:2:0 chroma on a busy pattern
+
+  // Channel conversion: grey from a grey PNG, RGBA from RGB (alpha 255).
+  const auto grey = pattern(h, w, 1);
+  REQUIRE(stbi_write_png((tmp.path / "g.png").string().c_str(), w, h, 1, grey.data(), w) != 0);
+  CHECK(sd::read_image(tmp.path / "g.png", 1).equal(pattern_chw(h, w, 1)));
+  const auto rgba = sd::read_image(tmp.path / "a.png", 4);
+  CHECK(rgba.narrow(0, 0, 3).equal(expect));
+  CHECK(rgba[3].eq(255).all().item<bool>());
+  CHECK_THROWS_WITH(sd::read_image(tmp.path / "a.png", 5), SC_CONTAINS("read_image: channels must be 1"));
+}
+
+TEST_CASE("read_image names the path and the problem for files that are not images", "[data][image_io]") {
+  sc_test::TempDir tmp("image-io-bad");
+  CHECK_THROWS_WITH(sd::read_image(tmp.path / "missing.png"), SC_CONTAINS("missing.png not found"));
+  CHECK_THROWS_WITH(sd::read_image(tmp.path), SC_CONTAINS("is not a regular file"));
+  std::ofstream(tmp.path / "text.png") << "this is a text file, renamed\n";
+  CHECK_THROWS_WITH(sd::read_image(tmp.path / "text.png"),
+                    SC_CONTAINS("cannot decode") && SC_CONTAINS("text.png") && SC_CONTAINS("stb_image: "));
+  std::ofstream(tmp.path / "empty.jpg");
+  CHECK_THROWS_WITH(sd::read_image(tmp.path / "empty.jpg"), SC_CONTAINS("empty.jpg is empty"));
+  // A PNG cut in half.
+  const auto rgb = pattern(40, 40, 3);
+  REQUIRE(stbi_write_png((tmp.path / "cut.png").string().c_str(), 40, 40, 3, rgb.data(), 120) != 0);
+  fs::resize_file(tmp.path / "cut.png", fs::file_size(tmp.path / "cut.png") / 2);
+  CHECK_THROWS_WITH(sd::read_image(tmp.path / "cut.png"), SC_CONTAINS("cannot decode") && SC_CONTAINS("cut.png"));
+}
+
+TEST_CASE("resize_image gives the asked shape and keeps a constant image constant", "[data][image_io]") {
+  const auto img = pattern_chw(20, 30, 3);
+  const auto small = sd::resize_image(img, 7, 11);
+  CHECK(small.sizes() == at::IntArrayRef({3, 7, 11}));
+  const auto big = sd::resize_image(img, 64, 50);
+  CHECK(big.sizes() == at::IntArrayRef({3, 64, 50}));
+  CHECK(sd::resize_image(img, 20, 30).equal(img));
+  for (int v : {0, 77, 255}) {
+    const auto flat = at::full({2, 13, 9}, v, at::kByte);
+    CHECK(sd::resize_image(flat, 5, 31).eq(v).all().item<bool>());
+    CHECK(sd::resize_image(flat, 40, 3).eq(v).all().item<bool>());
+  }
+  // Channels stay apart: a red image stays red.
+  auto red = at::zeros({3, 16, 16}, at::kByte);
+  red[0].fill_(200);
+  const auto r = sd::resize_image(red, 5, 5);
+  CHECK(r[0].eq(200).all().item<bool>());
+  CHECK(r.narrow(0, 1, 2).eq(0).all().item<bool>());
+  CHECK_THROWS_WITH(sd::resize_image(img.to(at::kFloat), 4, 4),
+                    SC_CONTAINS("resize_image: expected a uint8 CPU image"));
+  CHECK_THROWS_WITH(sd::resize_image(img, 0, 4), SC_CONTAINS("height and width must be in 1..65536, got 0x4"));
+}
+
+TEST_CASE("is_image_file goes by the extension, in any case", "[data][image_io]") {
+  CHECK(sd::is_image_file("a/b.png"));
+  CHECK(sd::is_image_file("b.JPG"));
+  CHECK(sd::is_image_file("b.Jpeg"));
+  CHECK(sd::is_image_file("b.bmp"));
+  CHECK_FALSE(sd::is_image_file("b.gif"));
+  CHECK_FALSE(sd::is_image_file("png"));
+  CHECK_FALSE(sd::is_image_file("b.png.txt"));
+}
