@@ -6,7 +6,11 @@
 #include <superconv/random.hpp>
 
 #include <superconv/data/cifar10.hpp>
+#include <superconv/data/cifar100.hpp>
+#include <superconv/data/dataset.hpp>
 #include <superconv/data/device_loader.hpp>
+#include <superconv/data/image_folder.hpp>
+#include <superconv/data/image_io.hpp>
 
 #include <superconv/transforms/compose.hpp>
 #include <superconv/transforms/cutout.hpp>
@@ -23,7 +27,9 @@
 
 #include <superconv/nn/conv_bn_relu.hpp>
 #include <superconv/nn/custom_resnet.hpp>
+#include <superconv/nn/grad_cam.hpp>
 #include <superconv/nn/residual_block.hpp>
+#include <superconv/nn/state_dict.hpp>
 
 #include <superconv/system/heap.hpp>
 #include <superconv/system/runtime.hpp>
@@ -43,6 +49,7 @@
 #include <superconv/train/trainer.hpp>
 
 #include <superconv/viz/canvas.hpp>
+#include <superconv/viz/heatmap.hpp>
 #include <superconv/viz/image_grid.hpp>
 #include <superconv/viz/line_chart.hpp>
 #include <superconv/viz/plots.hpp>
@@ -50,6 +57,7 @@
 
 // Run files (JSON through nlohmann/json) and pictures: what a program writes into a run's folder.
 #include <superconv/io/json.hpp>
+#include <superconv/io/model_card.hpp>
 #include <superconv/io/run_folder.hpp>
 #include <superconv/io/run_pictures.hpp>
 #include <superconv/io/summary.hpp>

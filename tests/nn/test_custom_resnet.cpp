@@ -34,6 +34,23 @@ TEST_CASE("CustomResNet: logits [B, 10], softmax in predict, residuals added, ch
   to_channels_last(*scaled);
   CHECK(scaled->prep->conv->weight.is_contiguous(at::MemoryFormat::ChannelsLast));
   CHECK(scaled(x.contiguous(at::MemoryFormat::ChannelsLast)).sizes() == at::IntArrayRef({3, 10}));
-  CHECK_THROWS_WITH(m(at::randn({1, 1, 32, 32})), SC_CONTAINS("expected [B, 3, 32, 32]"));
+  CHECK_THROWS_WITH(m(at::randn({1, 1, 32, 32})), SC_CONTAINS("expected [B, 3, H, W] with H, W >= 8"));
   CHECK_THROWS_WITH(CustomResNet(CustomResNetOptions().width(0)), SC_CONTAINS("width must be > 0, got 0"));
+}
+
+TEST_CASE("CustomResNet: forward is head(features(x)), any input size from 8 px", "[nn][custom_resnet]") {
+  torch::manual_seed(0);
+  CustomResNet m(CustomResNetOptions().width(4).logit_scale(0.5));
+  m->eval();
+  const auto x = at::randn({2, 3, 32, 32});
+  const auto f = m->features(x);
+  CHECK(f.sizes() == at::IntArrayRef({2, 32, 4, 4}));
+  const auto logits = m(x);
+  CHECK(m->head(f).equal(logits));
+  // The head's pool is the one training used at 32 px: max_pool2d with kernel 4.
+  CHECK(m->fc(at::max_pool2d(f, {4, 4}).flatten(1)).mul(0.5).equal(logits));
+  CHECK(m(at::randn({2, 3, 64, 48})).sizes() == at::IntArrayRef({2, 10}));
+  CHECK(m->features(at::randn({1, 3, 8, 8})).sizes() == at::IntArrayRef({1, 32, 1, 1}));
+  CHECK_THROWS_WITH(m(at::randn({1, 3, 7, 32})), SC_CONTAINS("with H, W >= 8"));
+  CHECK_THROWS_WITH(m->head(at::randn({1, 31, 4, 4})), SC_CONTAINS("head expects [B, 32, h, w] features"));
 }

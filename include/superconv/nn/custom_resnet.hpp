@@ -27,10 +27,11 @@ struct CustomResNetOptions {
   TORCH_ARG(double, logit_scale) = 1.0;
 };
 
-/// The "custom ResNet" (ResNet-9 of the DAWNBench CIFAR-10 entries) for 32x32 inputs:
+/// The "custom ResNet" (ResNet-9 of the DAWNBench CIFAR-10 entries), for 32x32 inputs (any size >= 8 works):
 /// PrepLayer conv 64; Layer1 conv 128 > MaxPool2 > BN > ReLU + residual; Layer2 conv 256 > MaxPool2 > BN > ReLU;
-/// Layer3 conv 512 > MaxPool2 > BN > ReLU + residual; MaxPool 4; FC. `forward` returns logits (for the loss);
-/// `predict` returns class probabilities (softmax). At width 64: 6,573,130 parameters.
+/// Layer3 conv 512 > MaxPool2 > BN > ReLU + residual; MaxPool over the whole map (4 at 32 px); FC.
+/// `forward` = `head(features(x))` returns logits (for the loss); `predict` returns class probabilities (softmax).
+/// At width 64: 6,573,130 parameters. examples/python/custom_resnet.py is the same network in PyTorch.
 class CustomResNetImpl : public torch::nn::Cloneable<CustomResNetImpl> {
  public:
   explicit CustomResNetImpl(const CustomResNetOptions& options = {}) : options(options) { reset(); }
@@ -52,16 +53,26 @@ class CustomResNetImpl : public torch::nn::Cloneable<CustomResNetImpl> {
     fc = register_module("fc", torch::nn::Linear(8 * w, options.num_classes()));
   }
 
-  at::Tensor forward(const at::Tensor& input) {
-    TORCH_CHECK(input.dim() == 4 && input.size(1) == options.in_channels(), "CustomResNet: expected [B, ",
-                options.in_channels(), ", 32, 32], got ", input.sizes());
+  at::Tensor forward(const at::Tensor& input) { return head(features(input)); }
+
+  /// The layer-3 feature map (after its residual add), [B, 8w, H/8, W/8]: what Grad-CAM weighs.
+  at::Tensor features(const at::Tensor& input) {
+    TORCH_CHECK(input.dim() == 4 && input.size(1) == options.in_channels() && input.size(2) >= 8 && input.size(3) >= 8,
+                "CustomResNet: expected [B, ", options.in_channels(), ", H, W] with H, W >= 8 (32 for CIFAR-10), got ",
+                input.sizes());
     auto x = prep->forward(input);
     x = layer1->forward(x);
     x = x + res1->forward(x);
     x = layer2->forward(x);
     x = layer3->forward(x);
-    x = x + res3->forward(x);
-    x = at::max_pool2d(x, {4, 4}).flatten(1);
+    return x + res3->forward(x);
+  }
+
+  /// Logits from a feature map: max-pool over the whole map (kernel 4 at 32 px), FC, logit scale.
+  at::Tensor head(const at::Tensor& features) {
+    TORCH_CHECK(features.dim() == 4 && features.size(1) == 8 * options.width(), "CustomResNet: head expects [B, ",
+                8 * options.width(), ", h, w] features, got ", features.sizes());
+    auto x = at::max_pool2d(features, {features.size(2), features.size(3)}).flatten(1);
     x = fc->forward(x);
     return options.logit_scale() == 1.0 ? x : x * options.logit_scale();
   }

@@ -1,0 +1,127 @@
+// A helper for the interop and predict end-to-end tests (tests/interop/*.py, tests/predict_e2e.sh).
+//
+//   superconv_interop_tool make-run DIR WIDTH   a run folder: config.json with a "model" card, model.pt (a CustomResNet
+//                                               of WIDTH with random weights and BN statistics), images/*.png (two
+//                                               of them 48x40, resized on reading), expected.csv (what predict must
+//                                               say for each image), batch.pt {x, logits} for Python to compare
+//   superconv_interop_tool check MODEL BATCH WIDTH   loads a state dict saved by Python into a CustomResNet of WIDTH
+//                                               (logit scale 0.125), runs BATCH's x, compares with its logits (1e-5)
+#include <superconv/data/image_io.hpp>
+#include <superconv/io/model_card.hpp>
+#include <superconv/nn/custom_resnet.hpp>
+#include <superconv/nn/state_dict.hpp>
+#include <superconv/viz/png.hpp>
+
+#include <fmt/format.h>
+#include <torch/utils.h>
+
+#include <fstream>
+#include <iostream>
+#include <string>
+
+namespace sc = superconv;
+namespace fs = std::filesystem;
+
+namespace {
+
+sc::io::ModelCard card_of(std::int64_t width) {
+  sc::io::ModelCard card;
+  card.width = width;
+  card.logit_scale = 0.125;
+  card.classes = {"airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"};
+  card.mean = {0.4914, 0.4822, 0.4465};
+  card.std = {0.2470, 0.2435, 0.2616};
+  return card;
+}
+
+// Random weights and batch-norm statistics (the defaults, 0 and 1, would hide a mix-up of buffers).
+sc::nn::CustomResNet random_model(std::int64_t width) {
+  sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(width).logit_scale(0.125));
+  at::NoGradGuard no_grad;
+  for (auto& b : model->named_buffers()) {
+    if (b.key().find("running_mean") != std::string::npos) b.value().normal_(0, 0.1);
+    if (b.key().find("running_var") != std::string::npos) b.value().uniform_(0.5, 1.5);
+    if (b.key().find("num_batches_tracked") != std::string::npos) b.value().fill_(7);
+  }
+  for (auto& p : model->named_parameters()) {
+    if (p.key().find("bn.") != std::string::npos) p.value().uniform_(0.5, 1.5);
+  }
+  model->fc->weight.mul_(40);  // confident, varied predictions (the logit scale is 0.125)
+  model->eval();
+  return model;
+}
+
+at::Tensor normalise(const at::Tensor& u8, const sc::io::ModelCard& card) {  // as predict and DeviceLoader
+  std::vector<float> shift, scale;
+  for (std::size_t i = 0; i < card.mean.size(); ++i) {
+    shift.push_back(static_cast<float>(card.mean[i] * 255.0));
+    scale.push_back(static_cast<float>(1.0 / (card.std[i] * 255.0)));
+  }
+  return u8.to(at::kFloat).sub_(at::tensor(shift).view({1, 3, 1, 1})).mul_(at::tensor(scale).view({1, 3, 1, 1}));
+}
+
+int make_run(const fs::path& dir, std::int64_t width) {
+  torch::manual_seed(static_cast<std::uint64_t>(width));
+  const auto card = card_of(width);
+  auto model = random_model(width);
+  sc::io::write_json(dir / "config.json", {{"model", card}, {"hyperparameters", {{"width", width}}}});
+  // Six 32x32 images and two 48x40 ones, smooth enough to look like pictures.
+  std::vector<at::Tensor> fed;
+  std::ofstream expected(dir / "expected.csv");
+  expected << "file,predicted_index\n";
+  for (int i = 0; i < 8; ++i) {
+    const std::int64_t h = i < 6 ? 32 : 48, w = i < 6 ? 32 : 40;
+    auto img = at::upsample_bilinear2d(at::rand({1, 3, h / 4, w / 4}), {h, w}, false)[0].mul(255).to(at::kByte);
+    const auto name = fmt::format("img{}.png", i);
+    const auto hwc = img.permute({1, 2, 0}).contiguous();
+    sc::viz::write_png(dir / "images" / name, hwc.data_ptr<std::uint8_t>(), static_cast<int>(w), static_cast<int>(h));
+    fed.push_back(h == 32 ? img : sc::data::resize_image(img, 32, 32));
+  }
+  const auto x = normalise(at::stack(fed), card);
+  at::Tensor logits;
+  {
+    at::NoGradGuard no_grad;
+    // Centre the logits on these images, so that they are told apart (a random network's pooled features share
+    // a large common part).
+    const auto f = model->features(x);
+    const auto pooled = at::max_pool2d(f, {f.size(2), f.size(3)}).flatten(1);
+    model->fc->bias.copy_(-at::matmul(pooled.mean(0), model->fc->weight.t()));
+    logits = model(x);
+  }
+  sc::nn::save_state_dict(*model, dir / "model.pt");
+  const auto pred = logits.argmax(1);
+  for (int i = 0; i < 8; ++i) expected << fmt::format("img{}.png,{}\n", i, pred[i].item<std::int64_t>());
+  sc::nn::save_tensor_dict({{"x", x}, {"logits", logits}}, dir / "batch.pt");
+  std::cout << "wrote " << dir.string() << " (width " << width << ")\n";
+  return 0;
+}
+
+int check(const fs::path& model_file, const fs::path& batch_file, std::int64_t width) {
+  sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(width).logit_scale(0.125));
+  sc::nn::load_state_dict(*model, model_file);
+  model->eval();
+  const auto batch = sc::nn::read_state_dict(batch_file);
+  at::Tensor logits;
+  {
+    at::NoGradGuard no_grad;
+    logits = model(batch.at("x"));
+  }
+  const double diff = (logits - batch.at("logits")).abs().max().item<double>();
+  std::cout << fmt::format("C++ logits vs Python's on {} images: max |diff| {:.3g}\n", logits.size(0), diff);
+  return diff <= 1e-5 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    const std::string cmd = argc > 1 ? argv[1] : "";
+    if (cmd == "make-run" && argc == 4) return make_run(argv[2], std::stoll(argv[3]));
+    if (cmd == "check" && argc == 5) return check(argv[2], argv[3], std::stoll(argv[4]));
+    std::cerr << "usage: superconv_interop_tool make-run DIR WIDTH | check MODEL BATCH WIDTH\n";
+    return 2;
+  } catch (const c10::Error& e) {
+    std::cerr << "error: " << e.what_without_backtrace() << "\n";
+    return 1;
+  }
+}
