@@ -131,3 +131,76 @@ TEST_CASE("DeviceLoader: bad input is named", "[data][device_loader]") {
     }
   }
 }
+
+TEST_CASE("DeviceLoader: ranks take disjoint shares that cover each global batch", "[data][device_loader]") {
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      auto [im, t] = indexed(103, dev);  // 103 = 3 global batches of 30 and one of 13 (split 4, 4, 5)
+      const auto noise = [](const at::Tensor& x, at::Generator& g) { return x + at::rand(x.sizes(), g, x.options()); };
+      DeviceLoader whole(im, t, DeviceLoaderOptions(30).device(dev).seed(5));
+      whole.set_transform(noise);
+      std::vector<DeviceLoader> ranks;
+      for (int r = 0; r < 3; ++r) {
+        ranks.emplace_back(im, t, DeviceLoaderOptions(10).device(dev).seed(5).rank(r).world_size(3));
+        ranks.back().set_transform(noise);
+      }
+      for (int epoch = 0; epoch < 2; ++epoch) {
+        whole.start_epoch();
+        for (auto& l : ranks) l.start_epoch();
+        REQUIRE(ranks[0].size() == whole.size());
+        REQUIRE(whole.size() == 4);
+        std::vector<at::Tensor> seen;
+        for (std::int64_t i = 0; i < whole.size(); ++i) {
+          const auto w = whole.get(i);
+          std::vector<at::Tensor> parts, inputs;
+          for (auto& l : ranks) {
+            auto b = l.get(i);
+            parts.push_back(b.index), inputs.push_back(b.input);
+            CHECK(at::equal(b.target, b.index));
+          }
+          // Rank order concatenated is exactly the one-process global batch: disjoint, complete, same order.
+          CHECK(at::equal(at::cat(parts), w.index));
+          if (i == 3)
+            CHECK(std::vector<std::int64_t>{parts[0].numel(), parts[1].numel(), parts[2].numel()} ==
+                  std::vector<std::int64_t>{4, 4, 5});
+          // Each rank draws its own augmentation (rank 0's generator is seeded as one process's).
+          if (i == 0) CHECK_FALSE(at::allclose(inputs[1] - inputs[1].floor(), inputs[0] - inputs[0].floor()));
+          seen.insert(seen.end(), parts.begin(), parts.end());
+        }
+        const auto all = std::get<0>(at::cat(seen).sort());
+        CHECK(at::equal(all, at::arange(103, longs(dev))));  // the union over ranks is the whole epoch
+      }
+    }
+  }
+}
+
+TEST_CASE("DeviceLoader: whole() sees one process's batches, rank options are checked", "[data][device_loader]") {
+  auto [im, t] = indexed(64, c10::Device(c10::kCPU));
+  DeviceLoader r1(im, t, DeviceLoaderOptions(8).seed(2).rank(1).world_size(2));
+  DeviceLoader one(im, t, DeviceLoaderOptions(16).seed(2));
+  auto w = r1.whole();
+  CHECK(w.options().batch_size() == 16);
+  CHECK(w.options().world_size() == 1);
+  w.start_epoch(), one.start_epoch();
+  CHECK(at::equal(w.get(0).index, one.get(0).index));
+  r1.start_epoch();  // whole()'s draws did not advance r1's: r1 starts the same first epoch
+  CHECK(at::equal(r1.get(0).index, one.get(0).index.narrow(0, 8, 8)));
+  CHECK_THROWS_WITH(DeviceLoader(im, t, DeviceLoaderOptions(8).rank(2).world_size(2)),
+                    SC_CONTAINS("rank must be in [0, 2), got 2"));
+  CHECK_THROWS_WITH(DeviceLoader(im, t, DeviceLoaderOptions(8).world_size(0)), SC_CONTAINS("world_size must be >= 1"));
+}
+
+TEST_CASE("DeviceLoader: a rank restoring rank 0's state keeps the order and draws its own augmentation",
+          "[data][device_loader]") {
+  auto [im, t] = indexed(40, c10::Device(c10::kCPU));
+  const auto noise = [](const at::Tensor& x, at::Generator& g) { return x + at::rand(x.sizes(), g, x.options()); };
+  DeviceLoader r0(im, t, DeviceLoaderOptions(5).seed(4).rank(0).world_size(2));
+  DeviceLoader r1(im, t, DeviceLoaderOptions(5).seed(9).rank(1).world_size(2));
+  r0.set_transform(noise), r1.set_transform(noise);
+  r0.start_epoch();
+  r1.load_state(r0.state());
+  const auto a = r0.get(1), b = r1.get(1);
+  CHECK(at::cat({a.index, b.index}).bincount().max().item<std::int64_t>() == 1);  // disjoint shares
+  CHECK(a.index.numel() == 5);
+  CHECK_FALSE(at::allclose(a.input - a.input.floor(), b.input - b.input.floor()));
+}

@@ -50,6 +50,11 @@ struct DeviceLoaderOptions {
   TORCH_ARG(c10::ScalarType, dtype) = c10::kFloat;
   /// Output in channels_last memory format.
   TORCH_ARG(bool, channels_last) = false;
+  /// Data parallelism: this loader is rank `rank` of `world_size`. Every rank draws the same order (same seed) and
+  /// takes its own contiguous share of each global batch of batch_size x world_size records, so the union over
+  /// ranks is the whole epoch, no record twice; augmentation draws differ per rank. Default: one process.
+  TORCH_ARG(int, rank) = 0;
+  TORCH_ARG(int, world_size) = 1;
 };
 
 /// One batch: normalised images `[B, C, H, W]`, int64 targets `[B]`, and the records' indices `[B]`.
@@ -93,6 +98,9 @@ class DeviceLoader {
     }
     TORCH_CHECK(c10::isFloatingType(options_.dtype()), "DeviceLoader: dtype must be a floating-point type, got ",
                 options_.dtype());
+    TORCH_CHECK(options_.world_size() >= 1, "DeviceLoader: world_size must be >= 1, got ", options_.world_size());
+    TORCH_CHECK(options_.rank() >= 0 && options_.rank() < options_.world_size(), "DeviceLoader: rank must be in [0, ",
+                options_.world_size(), "), got ", options_.rank());
     const auto dev = options_.device();
     images_ = images.to(dev).contiguous();
     targets_ = targets.to(dev, at::kLong);
@@ -111,7 +119,7 @@ class DeviceLoader {
       scale_ = at::tensor(scale, fopt.device(c10::kCPU)).view({1, c, 1, 1}).to(dev);
     }
     shuffle_gen_ = make_generator(dev, options_.seed());
-    transform_gen_ = make_generator(dev, options_.seed() ^ 0x9E3779B97F4A7C15ULL);
+    transform_gen_ = make_generator(dev, (options_.seed() ^ 0x9E3779B97F4A7C15ULL) + rank_offset());
     permutation_ = at::arange(images_.size(0), at::TensorOptions().dtype(at::kLong).device(dev));
   }
 
@@ -126,8 +134,8 @@ class DeviceLoader {
     }
   }
 
-  /// Batches per epoch.
-  std::int64_t size() const { return batches_per_epoch(images_.size(0), options_.batch_size(), options_.drop_last()); }
+  /// Batches per epoch (global batches when sharded: every rank has the same count).
+  std::int64_t size() const { return batches_per_epoch(images_.size(0), global_batch(), options_.drop_last()); }
   /// Batches an epoch of `records` has at `batch_size` (without the data: for drawing a schedule ahead).
   static std::int64_t batches_per_epoch(std::int64_t records, std::int64_t batch_size, bool drop_last = false) {
     TORCH_CHECK(records >= 0 && batch_size > 0, "DeviceLoader: records must be >= 0 and batch_size > 0, got ", records,
@@ -140,9 +148,11 @@ class DeviceLoader {
   /// Batch `i` of the current epoch (0 <= i < size()).
   Batch get(std::int64_t i) {
     TORCH_CHECK(i >= 0 && i < size(), "DeviceLoader: batch index ", i, " out of range [0, ", size(), ")");
-    const auto b = options_.batch_size();
+    const auto b = global_batch();
     const auto len = std::min(b, images_.size(0) - i * b);
-    auto index = permutation_.narrow(0, i * b, len);
+    const auto w = static_cast<std::int64_t>(options_.world_size()), r = static_cast<std::int64_t>(options_.rank());
+    const auto begin = len * r / w, end = len * (r + 1) / w;  // this rank's share: full batches split evenly
+    auto index = permutation_.narrow(0, i * b + begin, end - begin);
     auto x = images_.index_select(0, index).to(at::kFloat).sub_(shift_).mul_(scale_);
     if (transform_) x = transform_(x, transform_gen_);
     if (x.scalar_type() != options_.dtype()) x = x.to(options_.dtype());
@@ -181,6 +191,12 @@ class DeviceLoader {
     permutation_ = s.permutation.to(options_.device(), at::kLong);
     shuffle_gen_.set_state(s.shuffle_generator);
     transform_gen_.set_state(s.transform_generator);
+    if (options_.rank() > 0) {  // a checkpoint holds rank 0's augmentation state: derive this rank's own from it
+      const auto draw =
+          at::randint(1LL << 62, {1}, transform_gen_, at::TensorOptions().dtype(at::kLong).device(options_.device()))
+              .item<std::int64_t>();
+      transform_gen_ = make_generator(options_.device(), static_cast<std::uint64_t>(draw) + rank_offset());
+    }
   }
 
   /// The state as a torch::serialize archive (what superconv::train checkpoints store), and back.
@@ -201,10 +217,25 @@ class DeviceLoader {
   }
 
   const DeviceLoaderOptions& options() const { return options_; }
+  /// This loader as one process sees the data: rank 0 of 1, batch_size x world_size per batch, same order. With
+  /// world_size 1 it is a copy that shares the generators (its draws advance this loader's, as using this loader
+  /// would); otherwise its generators are copies and this loader's draws are untouched.
+  DeviceLoader whole() const {
+    DeviceLoader w = *this;
+    if (options_.world_size() == 1) return w;
+    w.options_.batch_size(global_batch()).rank(0).world_size(1);
+    w.shuffle_gen_ = shuffle_gen_.clone();
+    w.transform_gen_ = transform_gen_.clone();
+    return w;
+  }
+  /// Records per step over all ranks: batch_size x world_size.
+  std::int64_t global_batch() const { return options_.batch_size() * options_.world_size(); }
   const at::Tensor& images() const { return images_; }
   const at::Tensor& targets() const { return targets_; }
 
  private:
+  std::uint64_t rank_offset() const { return static_cast<std::uint64_t>(options_.rank()) * 0xD1B54A32D192ED03ULL; }
+
   DeviceLoaderOptions options_;
   at::Tensor images_, targets_, shift_, scale_, permutation_;
   at::Generator shuffle_gen_, transform_gen_;

@@ -5,6 +5,7 @@
 #include <superconv/train/forward.hpp>
 #include <superconv/train/loss.hpp>
 #include <superconv/train/metrics.hpp>
+#include <superconv/train/replicas.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -26,6 +27,9 @@ struct EvalOptions {
   TORCH_ARG(bool, tta_flip) = false;
   /// The loss reported as EvalResult::loss (a batch mean; weighted by batch size). Empty: cross-entropy.
   TORCH_ARG(LossFunction, loss);
+  /// Data parallelism: each replica evaluates its loader's share (a DeviceLoader with rank/world_size) and the
+  /// results are gathered, so every replica returns the whole evaluation. Null or one process: local only.
+  TORCH_ARG(ReplicasPtr, replicas);
 };
 
 /// Evaluates `model` (an AnyModule, a module holder or a shared_ptr to a module) on every batch of `loader`, in
@@ -63,14 +67,25 @@ EvalResult evaluate(const Model& model_like, Loader& loader, const EvalOptions& 
     target.push_back(b.target.to(at::kLong));
   }
   m.train(was_training);
+  auto idx = at::cat(index);
+  auto pred_all = at::cat(pred), conf_all = at::cat(conf), target_all = at::cat(target);
+  if (is_distributed(options.replicas())) {  // every replica's share, then the same sorting everywhere
+    auto& replicas = *options.replicas();
+    idx = replicas.all_gather(idx), pred_all = replicas.all_gather(pred_all);
+    conf_all = replicas.all_gather(conf_all), target_all = replicas.all_gather(target_all);
+    replicas.all_reduce_sum(loss_sum);
+  }
   // Sorted by record index on the device, then one copy each to the host.
-  const auto idx = at::cat(index);
   const auto order = std::get<1>(idx.sort());
   EvalResult r;
   r.indices = idx.index_select(0, order).cpu();
-  r.predictions = at::cat(pred).index_select(0, order).cpu();
-  r.confidence = at::cat(conf).index_select(0, order).cpu();
-  r.targets = at::cat(target).index_select(0, order).cpu();
+  TORCH_CHECK(
+      !is_distributed(options.replicas()) || r.indices.numel() < 2 || !r.indices.diff().eq(0).any().item<bool>(),
+      "evaluate: some records were evaluated by more than one replica; give each replica its share of the "
+      "loader (DeviceLoaderOptions rank and world_size)");
+  r.predictions = pred_all.index_select(0, order).cpu();
+  r.confidence = conf_all.index_select(0, order).cpu();
+  r.targets = target_all.index_select(0, order).cpu();
   r.total = r.indices.numel();
   r.correct = r.predictions.eq(r.targets).sum().item<std::int64_t>();
   const auto n = static_cast<double>(std::max<std::int64_t>(r.total, 1));

@@ -12,6 +12,7 @@
 #include <superconv/train/loss.hpp>
 #include <superconv/train/metrics.hpp>
 #include <superconv/train/progress.hpp>
+#include <superconv/train/replicas.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -59,8 +60,14 @@ struct TrainerOptions {
   TORCH_ARG(ProgressMode, progress) = ProgressMode::kAuto;
   /// Host reads of the running sums per epoch (each a device sync; also when a non-finite loss is noticed).
   TORCH_ARG(std::int64_t, progress_updates) = 16;
-  /// Checkpoint written (atomically) after each epoch and at an interrupt; empty: none.
+  /// Checkpoint written (atomically) after each epoch and at an interrupt; empty: none. With replicas, rank 0
+  /// writes it and every rank can restore from it.
   TORCH_ARG(std::string, checkpoint);
+  /// Data parallelism (train/replicas.hpp; superconv::distributed makes them): parameters and buffers broadcast
+  /// from rank 0 when fit() starts, gradients averaged after each backward with the step's loss, accuracy and stop
+  /// flag reduced in the same collective, BatchNorm statistics averaged before each evaluation and checkpoint,
+  /// evaluation gathered. Null or one process: none of it, the single-process loop unchanged.
+  TORCH_ARG(ReplicasPtr, replicas);
 };
 
 /// Trains any model with any optimizer, an optional superconv scheduler and any loader (see evaluate() for the
@@ -104,6 +111,7 @@ class Trainer {
   template <typename TrainLoader, typename TestLoader>
   const std::vector<EpochStats>& fit(TrainLoader& train, TestLoader& test, std::int64_t epochs) {
     TORCH_CHECK(epochs > 0, "Trainer: epochs must be > 0, got ", epochs);
+    if (distributed()) options_.replicas()->broadcast_module(*model_.ptr());  // every replica starts as rank 0
     while (state_.epoch < epochs) {
       const auto t0 = Clock::now();
       EpochStats s;
@@ -115,7 +123,8 @@ class Trainer {
       }
       for (auto& hook : epoch_begin_) hook(s);
       train_epoch(train, s, epochs);
-      auto eval = evaluate(model_, test, EvalOptions().forward(options_.forward()));
+      if (distributed()) options_.replicas()->average_buffers(*model_.ptr());  // one BN state to evaluate and save
+      auto eval = evaluate(model_, test, EvalOptions().forward(options_.forward()).replicas(options_.replicas()));
       s.test_loss = eval.loss, s.test_acc = eval.accuracy, s.seconds = seconds_since(t0);
       state_.history.push_back(s);
       ++state_.epoch;
@@ -128,11 +137,16 @@ class Trainer {
     return state_.history;
   }
 
-  /// Writes model, optimizer, scheduler step, training state and the loader's state (train/checkpoint.hpp).
+  /// Writes model, optimizer, scheduler step, training state and the loader's state (train/checkpoint.hpp). With
+  /// replicas, call it on every rank: rank 0 writes, the others wait for it.
   template <typename Loader>
   void save_checkpoint(const std::filesystem::path& path, const Loader& loader) {
     state_.scheduler_step = scheduler_ ? scheduler_->last_step() : 0;
-    train::save_checkpoint(path, *model_.ptr(), optimizer_, state_, loader);
+    if (!options_.replicas() || options_.replicas()->is_main()) {
+      train::save_checkpoint(path, *model_.ptr(), optimizer_, state_, loader);
+    }
+    // The others wait until it is written: a launcher that sees one rank end may stop the rest.
+    if (distributed()) options_.replicas()->barrier();
   }
 
   /// Restores what save_checkpoint wrote; fit() then continues where the checkpoint was taken.
@@ -146,6 +160,8 @@ class Trainer {
   using Clock = std::chrono::steady_clock;
   static double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
   static constexpr std::int64_t kPartialFields = 5;  // see TrainingState::partial
+
+  bool distributed() const { return is_distributed(options_.replicas()); }
 
   double current_lr() const {
     return scheduler_ ? scheduler_->lr() : optimizer_.param_groups().front().options().get_lr();
@@ -181,21 +197,39 @@ class Trainer {
       auto loss = options_.loss()(logits, b.target);
       TORCH_CHECK(loss.numel() == 1, "Trainer: the loss function must return a scalar, got shape ", loss.sizes());
       loss.backward();
+      bool agreed_stop = false;  // replicas: every rank's stop flag, summed in the gradient collective
+      at::Tensor reduced;
+      if (distributed()) {
+        at::NoGradGuard no_grad;
+        const auto dopt = at::TensorOptions().device(b.target.device()).dtype(at::kDouble);
+        const auto count = static_cast<double>(b.target.size(0));
+        reduced = at::stack({loss.detach().to(at::kDouble) * count, logits.argmax(1).eq(b.target).sum().to(at::kDouble),
+                             at::full({}, count, dopt), at::full({}, interrupt_requested() ? 1.0 : 0.0, dopt)});
+        options_.replicas()->average_gradients(*model_.ptr(), reduced);
+        agreed_stop = reduced[3].item<double>() > 0.5;
+      }
       optimizer_.step();
       if (scheduler_ && options_.step_per_batch()) scheduler_->step();
       const auto l = loss.detach();
       {
         at::NoGradGuard no_grad;
-        const auto count = static_cast<double>(b.target.size(0));
-        losses[i] = l;
-        sums += at::stack({l.to(at::kDouble) * count, logits.argmax(1).eq(b.target).sum().to(at::kDouble),
-                           at::full({}, count, sums.options())});
-        images += b.target.size(0);
+        if (reduced.defined()) {  // the whole world's step: logs read as for one global batch
+          losses[i] = reduced[0] / reduced[2].clamp_min(1);
+          sums += reduced.narrow(0, 0, 3);
+          images += static_cast<std::int64_t>(reduced[2].item<double>());
+        } else {
+          const auto count = static_cast<double>(b.target.size(0));
+          losses[i] = l;
+          sums += at::stack({l.to(at::kDouble) * count, logits.argmax(1).eq(b.target).sum().to(at::kDouble),
+                             at::full({}, count, sums.options())});
+          images += b.target.size(0);
+        }
       }
       state_.batch = i + 1;
       for (auto& hook : batch_end_) hook(BatchEnd{s.epoch, epochs, i, n, lr, l, logits, b.target});
       const bool last = i + 1 == n;
-      if (last || (i + 1) % every == 0 || interrupt_requested()) {
+      const bool stop = distributed() ? agreed_stop : interrupt_requested();  // one process: no host sync
+      if (last || (i + 1) % every == 0 || stop) {
         const auto host = sums.cpu();
         const auto* h = host.data_ptr<double>();
         if (!std::isfinite(h[0])) fail_non_finite(losses, step_lrs, i);
@@ -203,9 +237,10 @@ class Trainer {
         if (bar) bar->update(i + 1, images, fmt::format("loss {:.4f} acc {:5.2f}%", h[0] / count, 100 * h[1] / count));
         if (last) s.train_loss = h[0] / count, s.train_acc = h[1] / count;
       }
-      if (interrupt_requested() && !last) {
+      if (stop && !last) {
         state_.partial = at::cat({sums.cpu(), at::tensor(std::vector<double>{s.lr, s.momentum}, at::kDouble)});
         if (bar) bar->finish();
+        if (distributed()) options_.replicas()->average_buffers(*model_.ptr());
         std::string where = "no checkpoint path was set, so nothing was saved";
         if (!options_.checkpoint().empty()) {
           save_checkpoint(options_.checkpoint(), loader);
@@ -227,6 +262,7 @@ class Trainer {
   [[noreturn]] void fail_non_finite(const at::Tensor& losses, const std::vector<double>& lrs, std::int64_t upto) {
     const auto bad = losses.narrow(0, 0, upto + 1).isfinite().logical_not().nonzero();
     const auto step = bad.numel() > 0 ? bad[0][0].item<std::int64_t>() : upto;
+    if (distributed()) options_.replicas()->barrier();  // all replicas stop here, at the same step
     const auto& ckpt = options_.checkpoint();
     const std::string kept = ckpt.empty() ? std::string("no checkpoint path was set")
                              : state_.epoch > 0

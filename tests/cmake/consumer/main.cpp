@@ -1,4 +1,6 @@
-// Uses superconv as a user would: the umbrella header, a schedule, the model, a PNG.
+// Uses superconv as a user would: the umbrella header, a schedule, the model, a PNG; and the opt-in distributed
+// wing (its vendored Gloo headers, c10d's symbols): a world of one through a FileStore.
+#include <superconv/distributed/environment.hpp>
 #include <superconv/superconv.hpp>
 
 #include <cmath>
@@ -14,7 +16,11 @@ int main() {
   sc::viz::Canvas canvas(16, 16);
   canvas.line(0, 0, 15, 15, sc::viz::colors::kBlack);
   sc::viz::write_png("consumer.png", canvas);
-  std::printf("superconv %s: lr_at(1)=%.6f params=%lld\n", sc::version(), sched.lr_at(1),
-              static_cast<long long>(params));
-  return std::abs(sched.lr_at(1) - 0.051025) < 1e-12 && params == 6573130 ? 0 : 1;
+  sc::distributed::ProcessGroup group(sc::distributed::ProcessGroupOptions(0, 1).file_store("consumer.store"));
+  auto t = at::ones({3});
+  group.all_reduce_sum(t);
+  const bool distributed_ok = group.size() == 1 && t.sum().item<float>() == 3.0f;
+  std::printf("superconv %s: lr_at(1)=%.6f params=%lld distributed=%d\n", sc::version(), sched.lr_at(1),
+              static_cast<long long>(params), distributed_ok ? 1 : 0);
+  return std::abs(sched.lr_at(1) - 0.051025) < 1e-12 && params == 6573130 && distributed_ok ? 0 : 1;
 }
