@@ -97,7 +97,8 @@ case "$cmd" in
       say "sanitizer build: AddressSanitizer + UndefinedBehaviorSanitizer (tests not labelled slow or package)"
       # LibTorch is not instrumented and keeps allocations for the process's life: no leak report. Test
       # discovery runs the instrumented binary during the build, so the options are set for both.
-      export ASAN_OPTIONS=detect_leaks=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+      export ASAN_OPTIONS=detect_leaks=0
+      export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:suppressions=$PWD/tests/sanitizers/ubsan.supp
       configure build-asan -DSUPERCONV_SANITIZE=ON -DSUPERCONV_BUILD_BENCHMARKS=OFF -DSUPERCONV_INSTALL=OFF
       cmake --build build-asan -j"$(nproc)"
       ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -LE 'slow|package' --timeout 1500

@@ -52,10 +52,30 @@ inline void add_options(CLI::App& app, Cli& c) {
   auto& h = c.h;
   const auto pos = number("POSITIVE", "> 0", [](double v) { return v > 0; });
   const auto nonneg = number("NONNEGATIVE", ">= 0", [](double v) { return v >= 0; });
-  app.add_option("--data", h.data, "CIFAR-10 binary folder (default: $SUPERCONV_DATA, ./data/cifar-10-batches-bin)");
+  app.add_option("--dataset", h.dataset, "cifar10|cifar100|folder")
+      ->check(CLI::IsMember({"cifar10", "cifar100", "folder"}))
+      ->capture_default_str();
+  app.add_option("--data", h.data,
+                 "CIFAR binary folder (default: $SUPERCONV_DATA or ./data/cifar-10-batches-bin; CIFAR-100: "
+                 "$SUPERCONV_CIFAR100 or ./data/cifar-100-binary)");
+  app.add_option("--labels", h.labels, "CIFAR-100 labels: fine (100 classes) or coarse (20)")
+      ->check(CLI::IsMember({"fine", "coarse"}));
+  app.add_option("--train-dir", h.train_dir, "--dataset folder: training images, one sub-folder per class");
+  app.add_option("--test-dir", h.test_dir, "--dataset folder: test images, the same class folders");
+  app.add_option("--holdout", h.holdout, "--dataset folder without --test-dir: fraction held out for testing")
+      ->check(number("FRACTION", "in (0, 1)", [](double v) { return v > 0 && v < 1; }));
+  app.add_option("--split-seed", h.split_seed, "seed of the --holdout split")->check(nonneg);
+  app.add_option("--image-size", h.image_size, "--dataset folder: images resized to N x N pixels")
+      ->check(in_range(8, 4096));
+  app.add_option("--bad-images", h.bad_images, "--dataset folder: stop at an unreadable image, or skip and count")
+      ->check(CLI::IsMember({"stop", "skip"}));
+  app.add_option("--init-weights", h.init_weights,
+                 "start from this state dict (a run's model.pt, or PyTorch's torch.save(model.state_dict()))");
   app.add_option("--out", c.out, "run folder (default: runs/<date-time>)");
   app.add_option("--resume", c.resume, "continue the run in this folder (or its checkpoint.pt) with its options");
-  app.add_option("--epochs", h.epochs, "epochs")->check(pos)->capture_default_str();
+  app.add_option("--epochs", h.epochs, "epochs (0 with --init-weights: evaluate only)")
+      ->check(nonneg)
+      ->capture_default_str();
   app.add_option("--peak-epoch", h.peak_epoch, "epoch of the LR peak (default: 5/24 of --epochs)")->check(pos);
   app.add_option("--batch-size", h.batch_size, "images per batch")->check(pos)->capture_default_str();
   app.add_option("--lr-max", h.lr_max, "peak LR (default: from the LR range test)")->check(pos);
@@ -99,7 +119,8 @@ inline void settle(CLI::App& app, Cli& c) {
     std::vector<std::string> given;
     for (const auto* o : app.get_options()) given.push_back(o->count() > 0 ? sc::io::option_key(o->get_name()) : "");
     c.out = sc::io::run_folder_of(c.resume).string();
-    h = sc::io::resume_settings(c.out, Json(h), given, {"data", "device", "threads", "retain_heap"});
+    h = sc::io::resume_settings(c.out, Json(h), given,
+                                {"data", "device", "threads", "retain_heap", "train_dir", "test_dir"});
     // The run's own values pass the checks typed ones do (a config.json may have been edited): each value that is
     // not the default goes through the option table again.
     const Json merged = Json(h), defaults = Json(Hyperparameters{});
@@ -128,7 +149,15 @@ inline void settle(CLI::App& app, Cli& c) {
   need(h.lr_min < h.lr_max || h.lr_max == 0,
        fmt::format("--lr-min ({}) must be below --lr-max ({})", h.lr_min, h.lr_max));
   need(h.lr_min == 0 || h.lr_max > 0, "--lr-min needs --lr-max (or neither: the LR range test finds both)");
-  need(h.peak_epoch < h.epochs, fmt::format("--peak-epoch ({}) must be below --epochs ({})", h.peak_epoch, h.epochs));
+  need(h.epochs > 0 || !h.init_weights.empty(), "--epochs 0 (evaluate only) needs --init-weights");
+  need(h.epochs > 0 || !c.schedule_only, "--schedule-only needs --epochs > 0");
+  need(h.epochs == 0 || h.peak_epoch < h.epochs,
+       fmt::format("--peak-epoch ({}) must be below --epochs ({})", h.peak_epoch, h.epochs));
+  const bool folder = h.dataset == "folder";
+  need(!folder || !h.train_dir.empty(), "--dataset folder needs --train-dir (and --test-dir or --holdout)");
+  need(folder || (h.train_dir.empty() && h.test_dir.empty()),
+       fmt::format("--train-dir/--test-dir need --dataset folder (--dataset is {})", h.dataset));
+  need(h.dataset == "cifar100" || h.labels == "fine", "--labels needs --dataset cifar100");
   need(h.momentum_min <= h.momentum_max,
        fmt::format("--momentum-min ({}) must not exceed --momentum-max ({})", h.momentum_min, h.momentum_max));
   need(h.finder_start < h.finder_end,

@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: MIT
 // A run's pictures as PNG files, from what the run measured: the LR range test, the schedule, the training curves,
-// misclassified images with true/predicted labels, and the confusion matrix.
+// misclassified images with true/predicted labels and their Grad-CAM maps, and the confusion matrix.
 #pragma once
 
+#include <superconv/nn/grad_cam.hpp>
 #include <superconv/optim/lr_range_test.hpp>
 #include <superconv/train/metrics.hpp>
+#include <superconv/viz/heatmap.hpp>
 #include <superconv/viz/image_grid.hpp>
 #include <superconv/viz/plots.hpp>
 #include <superconv/viz/png.hpp>
@@ -73,6 +75,34 @@ inline bool write_misclassified_png(const std::filesystem::path& path, const tra
   return true;
 }
 
+/// Grad-CAM (nn/grad_cam.hpp) of the first `n` misclassified records for their predicted class: each image beside
+/// its heat map, captioned with the true and predicted labels. `model` has features() and head() (nn::CustomResNet);
+/// `input_of(records)` gives the model's input for those records ([k] int64 record indices -> [k, C, H, W],
+/// normalised as in training); `images` are the evaluated set's uint8 [N, 3, H, W] images by record. Writes nothing
+/// and returns false when nothing was misclassified.
+template <typename Model, typename InputOf>
+bool write_gradcam_png(const std::filesystem::path& path, Model& model, const train::EvalResult& r,
+                       const at::Tensor& images, InputOf&& input_of, const std::vector<std::string>& class_names,
+                       std::int64_t n = 16) {
+  const auto wrong = train::misclassified(r, n);
+  if (wrong.empty()) return false;
+  const auto pos = at::tensor(wrong, at::kLong);
+  const auto records = r.indices.cpu().index_select(0, pos);
+  TORCH_CHECK(records.max().item<std::int64_t>() < images.size(0), "write_gradcam_png: record ",
+              records.max().item<std::int64_t>(), " is outside the ", images.size(0), " images given");
+  const auto predicted = r.predictions.cpu().index_select(0, pos).to(at::kLong);
+  const auto truth = r.targets.cpu().index_select(0, pos).to(at::kLong);
+  const auto cam = nn::grad_cam(model, input_of(records), predicted);
+  const auto as_vector = [](const at::Tensor& t) {
+    return std::vector<std::int64_t>(t.data_ptr<std::int64_t>(), t.data_ptr<std::int64_t>() + t.numel());
+  };
+  viz::write_heatmap_gallery(path, images.index_select(0, records.to(images.device())).cpu(), cam.maps.cpu(),
+                             as_vector(truth.contiguous()), as_vector(predicted.contiguous()), class_names,
+                             viz::HeatmapGalleryOptions().cols(4).title("Grad-CAM of misclassified test images "
+                                                                        "(predicted class)"));
+  return true;
+}
+
 /// The confusion matrix (rows true, columns predicted) as a heat map labelled with the class names.
 inline void write_confusion_png(const std::filesystem::path& path, const train::EvalResult& r,
                                 const std::vector<std::string>& class_names) {
@@ -88,11 +118,11 @@ inline void write_confusion_png(const std::filesystem::path& path, const train::
                               viz::HeatmapOptions().title("Confusion matrix").x_label("predicted").y_label("true")));
 }
 
-/// curves.png, misclassified.png and confusion.png of a finished run in `folder`.
+/// curves.png (when it trained), misclassified.png and confusion.png of a finished run in `folder`.
 inline void write_run_pictures(const std::filesystem::path& folder, const std::vector<train::EpochStats>& history,
                                const train::EvalResult& final_eval, const at::Tensor& test_images,
                                const std::vector<std::string>& class_names) {
-  write_curves_png(folder / "curves.png", history);
+  if (!history.empty()) write_curves_png(folder / "curves.png", history);  // none when only evaluated
   write_misclassified_png(folder / "misclassified.png", final_eval, test_images, class_names);
   write_confusion_png(folder / "confusion.png", final_eval, class_names);
 }

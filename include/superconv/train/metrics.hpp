@@ -118,9 +118,19 @@ class MetricsCsv {
   std::ofstream out_;
 };
 
-/// Writes `index,true,predicted,confidence` rows (class names when given) for every evaluated record.
+/// A CSV field: quoted (with doubled quotes) when it holds a comma, a quote or a line break.
+inline std::string csv_field(const std::string& s) {
+  if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+  std::string q = "\"";
+  for (char ch : s) q += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+  return q + "\"";
+}
+
+/// Writes `index,true,predicted,confidence` rows (class names when given, and a `file` column when `record_files`
+/// names each record, e.g. an image folder's paths) for every evaluated record.
 inline void write_predictions_csv(const std::filesystem::path& path, const EvalResult& r,
-                                  const std::vector<std::string>& class_names = {}) {
+                                  const std::vector<std::string>& class_names = {},
+                                  const std::vector<std::string>& record_files = {}) {
   TORCH_CHECK(r.predictions.defined() && r.targets.defined(), "write_predictions_csv: the evaluation holds no ",
               "predictions");
   std::ofstream out(path, std::ios::trunc);
@@ -133,13 +143,19 @@ inline void write_predictions_csv(const std::filesystem::path& path, const EvalR
   const auto* c = conf.data_ptr<float>();
   const auto idx = r.indices.defined() ? r.indices.to(at::kLong).contiguous() : at::arange(pred.numel(), at::kLong);
   const auto* ix = idx.data_ptr<std::int64_t>();
-  const bool names = !class_names.empty();
-  out << (names ? "index,true,predicted,confidence,true_name,predicted_name\n" : "index,true,predicted,confidence\n");
+  const bool names = !class_names.empty(), files = !record_files.empty();
+  out << (names ? "index,true,predicted,confidence,true_name,predicted_name" : "index,true,predicted,confidence")
+      << (files ? ",file\n" : "\n");
   for (std::int64_t i = 0; i < pred.numel(); ++i) {
     out << ix[i] << ',' << t[i] << ',' << p[i] << ',' << fmt::format("{:.6f}", c[i]);
     if (names) {
-      out << ',' << class_names.at(static_cast<std::size_t>(t[i])) << ','
-          << class_names.at(static_cast<std::size_t>(p[i]));
+      out << ',' << csv_field(class_names.at(static_cast<std::size_t>(t[i]))) << ','
+          << csv_field(class_names.at(static_cast<std::size_t>(p[i])));
+    }
+    if (files) {
+      TORCH_CHECK(ix[i] >= 0 && ix[i] < static_cast<std::int64_t>(record_files.size()),
+                  "write_predictions_csv: record ", ix[i], " has no file name (", record_files.size(), " given)");
+      out << ',' << csv_field(record_files[static_cast<std::size_t>(ix[i])]);
     }
     out << '\n';
   }
