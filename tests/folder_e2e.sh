@@ -2,7 +2,7 @@
 # Your own images end to end: a folder of PNG/BMP images in three visually distinct classes (made here, sizes other
 # than 32x32) trains through `cifar10_resnet --dataset folder` to (near) 100 %; `predict` on the run folder classifies
 # the test images as the run's predictions.csv did; `--epochs 0 --init-weights model.pt` evaluates the same model
-# again; and each bad input is a named error with a non-zero exit, never a crash.
+# again; CIFAR-100 (crafted files) runs with coarse labels; each bad input is a named error with a non-zero exit.
 # Usage: folder_e2e.sh <cifar10_resnet> <predict> <work folder>
 set -uo pipefail
 exe=$1 predict=$2 work=$3
@@ -55,7 +55,26 @@ assert a["final_test_accuracy"] == b["final_test_accuracy"]
 print("--epochs 0 --init-weights model.pt: same test loss", b["final_test_loss"])
 EOF
 
-# 4. Bad input: exit code and a message naming the culprit.
+# 4. CIFAR-100 through the recipe: crafted files in the binary format (random pixels; coarse label = fine % 20),
+#    coarse labels: 20 classes from the data, their names in predictions.csv and the model card.
+"$python" - "$work/cifar100" <<'EOF' || fail "could not write crafted CIFAR-100 files"
+import os, random, sys
+root = sys.argv[1]; os.makedirs(root, exist_ok=True); rng = random.Random(3)
+for name, n in (("train.bin", 50000), ("test.bin", 10000)):
+    with open(os.path.join(root, name), "wb") as f:
+        for i in range(n):
+            pixels = rng.randbytes(3072) if i < 600 else bytes(3072)
+            f.write(bytes([(i % 100) % 20, i % 100]) + pixels)
+EOF
+"$exe" --dataset cifar100 --data "$work/cifar100" --labels coarse --train-limit 512 --test-limit 128 --epochs 2 \
+  --lr-max 0.01 --width 4 --batch-size 64 --threads 2 --no-amp --no-channels-last --out "$work/c100" \
+  > "$work/c100.log" 2>&1 || { tail -20 "$work/c100.log"; fail "--dataset cifar100 exited $?"; }
+grep -q "20 classes" "$work/c100.log" || fail "CIFAR-100 coarse labels did not give 20 classes"
+grep -q '"num_classes": 20' "$work/c100/config.json" || fail "the model card does not say 20 classes"
+grep -q "aquatic_mammals" "$work/c100/predictions.csv" || fail "predictions.csv lacks the coarse class names"
+echo "CIFAR-100 (coarse): 20 classes, run folder complete"
+
+# 5. Bad input: exit code and a message naming the culprit.
 expect() {  # expect <exit code> <text in the output> <command...>
   local code=$1 text=$2; shift 2
   "$@" > "$work/bad.log" 2>&1
