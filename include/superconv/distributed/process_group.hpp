@@ -3,6 +3,7 @@
 // FileStore or TCPStore, with bucketed gradient averaging, broadcasts and gathers for superconv::train.
 #pragma once
 
+#include <superconv/distributed/buckets.hpp>
 #include <superconv/train/replicas.hpp>
 
 #include <ATen/ATen.h>
@@ -148,53 +149,11 @@ class ProcessGroup : public train::Replicas {
 
   void average_gradients(torch::nn::Module& module, at::Tensor& extra) override {
     if (!backend_) return;
-    at::NoGradGuard no_grad;
     std::vector<at::Tensor> params;
     for (auto& p : module.parameters())
       if (p.requires_grad()) params.push_back(p);
-    if (params.empty()) {
-      if (extra.defined()) all_reduce_sum(extra);
-      return;
-    }
-    const double inv = 1.0 / size();
-    std::size_t first = 0;
-    while (first < params.size()) {
-      // One bucket: consecutive parameters of one dtype and device, up to bucket_bytes.
-      std::size_t last = first;
-      std::int64_t bytes = 0;
-      while (last < params.size() && params[last].scalar_type() == params[first].scalar_type() &&
-             params[last].device() == params[first].device() &&
-             (last == first || bytes + params[last].numel() * params[last].element_size() <= options_.bucket_bytes())) {
-        bytes += params[last].numel() * params[last].element_size();
-        ++last;
-      }
-      const bool final_bucket = last == params.size();
-      std::vector<at::Tensor> pieces;
-      for (std::size_t i = first; i < last; ++i) {
-        const auto& g = params[i].grad();
-        pieces.push_back(g.defined() ? g.reshape(-1) : at::zeros({params[i].numel()}, params[i].options()));
-      }
-      if (final_bucket && extra.defined()) {
-        pieces.push_back(extra.reshape(-1).to(options_.device(), params[first].scalar_type()));
-      }
-      auto flat = at::cat(pieces);
-      all_reduce_sum(flat);
-      std::int64_t offset = 0;
-      for (std::size_t i = first; i < last; ++i) {
-        auto& p = params[i];
-        auto avg = flat.narrow(0, offset, p.numel()).view(p.sizes()).mul_(inv);
-        if (p.grad().defined()) {
-          p.mutable_grad().copy_(avg);
-        } else {
-          p.mutable_grad() = avg.clone();
-        }
-        offset += p.numel();
-      }
-      if (final_bucket && extra.defined()) {
-        extra.copy_(flat.narrow(0, offset, extra.numel()).view(extra.sizes()));
-      }
-      first = last;
-    }
+    average_gradients_in_buckets(params, size(), options_.bucket_bytes(), options_.device(), extra,
+                                 [this](at::Tensor& flat) { all_reduce_sum(flat); });
   }
 
   void broadcast_module(torch::nn::Module& module) override {
@@ -202,7 +161,7 @@ class ProcessGroup : public train::Replicas {
     std::vector<at::Tensor> all;
     for (auto& p : module.parameters()) all.push_back(p);
     for (auto& b : module.buffers()) all.push_back(b);
-    flat_collective(all, [&](at::Tensor& flat) { broadcast(flat, 0); });
+    flat_collective(all, options_.device(), [this](at::Tensor& flat) { broadcast(flat, 0); });
   }
   void average_buffers(torch::nn::Module& module) override {
     if (!backend_) return;
@@ -210,7 +169,7 @@ class ProcessGroup : public train::Replicas {
     for (auto& b : module.buffers())
       if (b.is_floating_point()) floating.push_back(b);
     const double inv = 1.0 / size();
-    flat_collective(floating, [&](at::Tensor& flat) {
+    flat_collective(floating, options_.device(), [this, inv](at::Tensor& flat) {
       all_reduce_sum(flat);
       flat.mul_(inv);
     });
@@ -258,30 +217,6 @@ class ProcessGroup : public train::Replicas {
     auto t = tensor.to(options_.device()).contiguous();
     op(t);
     tensor.copy_(t);
-  }
-
-  /// One collective per dtype over the tensors flattened together, then copied back.
-  template <typename Op>
-  void flat_collective(const std::vector<at::Tensor>& tensors, Op op) {
-    at::NoGradGuard no_grad;
-    std::vector<bool> done(tensors.size(), false);
-    for (std::size_t i = 0; i < tensors.size(); ++i) {
-      if (done[i]) continue;
-      std::vector<std::size_t> group;
-      for (std::size_t j = i; j < tensors.size(); ++j) {
-        if (!done[j] && tensors[j].scalar_type() == tensors[i].scalar_type()) group.push_back(j), done[j] = true;
-      }
-      std::vector<at::Tensor> pieces;
-      for (auto j : group) pieces.push_back(tensors[j].detach().reshape(-1).to(options_.device()));
-      auto flat = at::cat(pieces);
-      op(flat);
-      std::int64_t offset = 0;
-      for (auto j : group) {
-        auto t = tensors[j];
-        t.detach().copy_(flat.narrow(0, offset, t.numel()).view(t.sizes()));
-        offset += t.numel();
-      }
-    }
   }
 
   ProcessGroupOptions options_;

@@ -1,0 +1,54 @@
+// superconv/distributed/buckets.hpp: gradients in buckets and tensors flattened per dtype, with a stand-in for the
+// collective (two replicas holding the same values: the sum doubles them), on every device at hand.
+#include <superconv/distributed/buckets.hpp>
+
+#include "devices.hpp"
+#include "support.hpp"
+
+#include <vector>
+
+namespace sd = superconv::distributed;
+
+TEST_CASE("Gradients are averaged in buckets with the extra values summed in the last", "[distributed][buckets]") {
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      const auto opt = at::TensorOptions().device(dev);
+      std::vector<at::Tensor> params = {at::ones({10}, opt).requires_grad_(), at::ones({3, 4}, opt).requires_grad_(),
+                                        at::ones({5}, opt).requires_grad_()};
+      params[0].mutable_grad() = at::arange(10, opt).to(at::kFloat);
+      params[1].mutable_grad() = at::full({3, 4}, 2.0, opt);  // params[2] has no gradient: zeros take part
+      auto extra = at::tensor({1.5, 2.0, 3.0, 0.0}, opt.dtype(at::kDouble));
+      int calls = 0;
+      std::vector<std::int64_t> sizes;
+      const sd::FlatOp twice = [&](at::Tensor& flat) { ++calls, sizes.push_back(flat.numel()), flat.mul_(2); };
+      // 48 bytes a bucket: [10 floats = 40 B], [12 floats = 48 B], [5 floats + extra]
+      sd::average_gradients_in_buckets(params, 2, 48, dev, extra, twice);
+      CHECK(calls == 3);
+      CHECK(sizes == std::vector<std::int64_t>{10, 12, 9});
+      CHECK(params[0].grad().equal(at::arange(10, opt).to(at::kFloat)));  // (g + g) / 2
+      CHECK(params[1].grad().equal(at::full({3, 4}, 2.0, opt)));
+      REQUIRE(params[2].grad().defined());
+      CHECK(params[2].grad().equal(at::zeros({5}, opt)));
+      CHECK(extra.cpu().equal(at::tensor({3.0, 4.0, 6.0, 0.0}, at::kDouble)));  // summed, not averaged
+      calls = 0;
+      sd::average_gradients_in_buckets(params, 2, 1 << 20, dev, extra, twice);  // everything fits: one message
+      CHECK(calls == 1);
+    }
+  }
+}
+
+TEST_CASE("flat_collective runs once per dtype and writes the result back in place", "[distributed][buckets]") {
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      const auto opt = at::TensorOptions().device(dev);
+      auto a = at::ones({2, 2}, opt), b = at::full({3}, 4.0, opt);
+      auto n = at::full({2}, 7, opt.dtype(at::kLong));
+      int calls = 0;
+      sd::flat_collective({a, n, b}, dev, [&](at::Tensor& flat) { ++calls, flat.add_(1); });
+      CHECK(calls == 2);  // float32 and int64
+      CHECK(a.equal(at::full({2, 2}, 2.0, opt)));
+      CHECK(b.equal(at::full({3}, 5.0, opt)));
+      CHECK(n.equal(at::full({2}, 8, opt.dtype(at::kLong))));
+    }
+  }
+}
