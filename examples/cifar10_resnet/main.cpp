@@ -187,16 +187,9 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeDat
     sc::nn::save_state_dict(*model, folder / "model.pt");  // PyTorch's torch.load opens it (README "Interop")
     sc::train::write_predictions_csv(folder / "predictions.csv", eval, names, data.test_files);
     sc::io::write_run_pictures(folder, history, eval, data.test.images, names);
-    sc::io::write_gradcam_png(
+    sc::io::write_gradcam_png(  // the records normalised as in training, without augmentation
         folder / "gradcam.png", model, eval, data.test.images,
-        [&](const at::Tensor& records) {
-          const auto k = records.numel();  // the records normalised as in training, in one batch
-          sc::data::DeviceLoader l(data.test.images.index_select(0, records),
-                                   data.test.targets.index_select(0, records),
-                                   sc::data::DeviceLoaderOptions(k).device(rt.device).mean(data.mean).std(data.std));
-          return l.get(0).input;
-        },
-        names);
+        [&](const at::Tensor& r) { return test.gather(r).input; }, names);
   }
   auto summary = sc::io::run_summary(history, eval, train_images_per_second);
   const bool cifar10 = h.dataset == "cifar10";  // its test records 0-999 are exact in this project's copy
@@ -287,7 +280,12 @@ int main(int argc, char** argv) {
     std::cout << "\n" << sc::io::summary_table(runs, columns) << "run folder: " << out.string() << "\n";
     return 0;
   } catch (const sc::train::Interrupted& e) {
-    std::cerr << "\n" << e.what() << "\nresume with: " << argv[0] << " --resume " << c.out << "\n";
+    const auto world = sc::distributed::launch_environment();  // each rank says where it stopped; rank 0 how to go on
+    std::cerr << "\n" << e.what() << "\n";
+    if (world.rank == 0) {
+      std::cerr << "resume with: " << (world.world_size > 1 ? "the same torchrun command, running " : "") << argv[0]
+                << " --resume " << c.out << "\n";
+    }
     return sc::train::interrupt_exit_code();  // 128 + the signal: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
   } catch (const std::exception& e) {
     std::cerr << "error: " << message(e) << "\n";

@@ -204,3 +204,25 @@ TEST_CASE("DeviceLoader: a rank restoring rank 0's state keeps the order and dra
   CHECK(a.index.numel() == 5);
   CHECK_FALSE(at::allclose(a.input - a.input.floor(), b.input - b.input.floor()));
 }
+
+TEST_CASE("DeviceLoader: gather gives chosen records normalised, without the transform", "[data][device_loader]") {
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      auto [im, t] = indexed(300, dev);
+      // A sharded loader (rank 1 of 2) with a transform: gather ignores both.
+      DeviceLoader a(
+          im, t, DeviceLoaderOptions(64).device(dev).mean({0.5, 0.5, 0.5}).std({0.5, 0.5, 0.5}).rank(1).world_size(2));
+      a.set_transform([](const at::Tensor& v, at::Generator&) { return v + 100; });
+      a.start_epoch();
+      const auto b = a.gather(at::tensor({299, 3, 150}, at::kLong));
+      REQUIRE(b.input.sizes() == at::IntArrayRef({3, 3, 4, 4}));
+      CHECK(b.input.device() == dev);
+      CHECK(b.target.cpu().equal(at::tensor({299, 3, 150}, at::kLong)));
+      CHECK(b.index.cpu().equal(at::tensor({299, 3, 150}, at::kLong)));
+      CHECK(b.input[0][2][3][3].item<float>() == Approx(((299 % 256) / 255.0 - 0.5) / 0.5).epsilon(1e-5));
+      CHECK(b.input[2][0][0][0].item<float>() == Approx((150 / 255.0 - 0.5) / 0.5).epsilon(1e-5));
+      CHECK_THROWS_WITH(a.gather(at::tensor({300}, at::kLong)), SC_CONTAINS("must be in [0, 300)"));
+      CHECK_THROWS_WITH(a.gather(at::tensor({1.0f})), SC_CONTAINS("int64"));
+    }
+  }
+}

@@ -152,12 +152,19 @@ class DeviceLoader {
     const auto len = std::min(b, images_.size(0) - i * b);
     const auto w = static_cast<std::int64_t>(options_.world_size()), r = static_cast<std::int64_t>(options_.rank());
     const auto begin = len * r / w, end = len * (r + 1) / w;  // this rank's share: full batches split evenly
-    auto index = permutation_.narrow(0, i * b + begin, end - begin);
-    auto x = images_.index_select(0, index).to(at::kFloat).sub_(shift_).mul_(scale_);
-    if (transform_) x = transform_(x, transform_gen_);
-    if (x.scalar_type() != options_.dtype()) x = x.to(options_.dtype());
-    if (options_.channels_last()) x = x.contiguous(at::MemoryFormat::ChannelsLast);
-    return {x, targets_.index_select(0, index), index};
+    return make_batch(permutation_.narrow(0, i * b + begin, end - begin), true);
+  }
+
+  /// The records `indices` (int64, any order, any rank) as a batch: normalised and converted as batches are, without
+  /// the transform - e.g. to show or explain particular records.
+  Batch gather(const at::Tensor& indices) {
+    TORCH_CHECK(indices.dim() == 1 && indices.scalar_type() == at::kLong, "DeviceLoader: gather takes int64 [k] ",
+                "record indices, got ", indices.scalar_type(), " ", indices.sizes());
+    const auto index = indices.to(options_.device());
+    TORCH_CHECK(index.numel() == 0 ||
+                    (index.min().item<std::int64_t>() >= 0 && index.max().item<std::int64_t>() < images_.size(0)),
+                "DeviceLoader: gather's record indices must be in [0, ", images_.size(0), ")");
+    return make_batch(index, false);
   }
 
   /// Iterates the batches of the current epoch.
@@ -234,6 +241,14 @@ class DeviceLoader {
   const at::Tensor& targets() const { return targets_; }
 
  private:
+  Batch make_batch(const at::Tensor& index, bool augment) {
+    auto x = images_.index_select(0, index).to(at::kFloat).sub_(shift_).mul_(scale_);
+    if (augment && transform_) x = transform_(x, transform_gen_);
+    if (x.scalar_type() != options_.dtype()) x = x.to(options_.dtype());
+    if (options_.channels_last()) x = x.contiguous(at::MemoryFormat::ChannelsLast);
+    return {x, targets_.index_select(0, index), index};
+  }
+
   std::uint64_t rank_offset() const { return static_cast<std::uint64_t>(options_.rank()) * 0xD1B54A32D192ED03ULL; }
 
   DeviceLoaderOptions options_;
