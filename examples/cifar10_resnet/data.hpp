@@ -32,14 +32,16 @@ inline sc::data::Dataset first(const sc::data::Dataset& d, std::int64_t n) {
 
 // A folder of class folders, decoded on every core with a progress bar on `log` (none when null).
 inline sc::data::ImageFolder read_folder(const Hyperparameters& h, const std::string& dir, std::ostream* log) {
-  std::optional<sc::train::ProgressBar> bar;
+  std::optional<sc::train::ProgressBar> bar;  // from the first report on: the rate counts the files after it
+  std::int64_t first = 0;
   auto opts = sc::data::ImageFolderOptions()
                   .size(h.image_size, h.image_size)
                   .on_error(h.bad_images == "skip" ? sc::data::OnBadImage::kSkip : sc::data::OnBadImage::kStop);
   if (log) {
-    opts.progress([&bar, log, dir](std::int64_t done, std::int64_t total) {
-      if (!bar) bar.emplace(*log, total, "decode " + dir, sc::train::ProgressMode::kAuto);
-      bar->update(done, done, "");
+    opts.progress([&bar, &first, log, dir](std::int64_t done, std::int64_t total) {
+      if (!bar && done == total) return;  // done before the first report: nothing to show
+      if (!bar) bar.emplace(*log, total, "decode " + dir, sc::train::ProgressMode::kAuto), first = done;
+      bar->update(done, done - first, "");
       if (done == total) bar->finish();
     });
   }
