@@ -66,7 +66,7 @@ inline void add_options(CLI::App& app, Cli& c) {
       ->check(number("FRACTION", "in (0, 1)", [](double v) { return v > 0 && v < 1; }));
   app.add_option("--split-seed", h.split_seed, "seed of the --holdout split")->check(nonneg);
   app.add_option("--image-size", h.image_size, "--dataset folder: images resized to N x N pixels")
-      ->check(in_range(8, 4096));
+      ->check(in_range(16, 4096));
   app.add_option("--bad-images", h.bad_images, "--dataset folder: stop at an unreadable image, or skip and count")
       ->check(CLI::IsMember({"stop", "skip"}));
   app.add_option("--init-weights", h.init_weights,

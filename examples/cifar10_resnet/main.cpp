@@ -86,8 +86,11 @@ sc::io::ModelCard model_card(const Hyperparameters& h, const RecipeData& data) {
 Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeData& data, const sc::system::Runtime& rt,
          bool find_lr_only,
          const sc::train::ReplicasPtr& replicas) {  // only rank 0 prints and writes; every rank restores
-  if (resume && fs::exists(folder / "summary.json")) return sc::io::read_json(folder / "summary.json");  // finished
-  const bool from_checkpoint = resume && fs::exists(folder / "checkpoint.pt");
+  double finished = resume && fs::exists(folder / "summary.json"),
+         saved = resume && fs::exists(folder / "checkpoint.pt");
+  sc::distributed::broadcast_values(*replicas, {&finished, &saved});  // rank 0's view: every rank does the same
+  if (finished > 0) return sc::io::read_json(folder / "summary.json");
+  const bool from_checkpoint = saved > 0;
   Json found;  // the LRs the range test found; resuming without a checkpoint, the test runs again, as it did
   if (resume && fs::exists(folder / "config.json")) {
     const auto config = sc::io::read_json(folder / "config.json");
@@ -221,7 +224,9 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
     settle(app, c);
     try {  // options that give no valid schedule (a phase without steps) are a usage error too
-      if (c.h.lr_max > 0) sc::optim::OneCycle(one_cycle(c.h, sc::data::DeviceLoader::batches_per_epoch(50000, 512)));
+      const auto records = c.h.train_limit > 0 ? c.h.train_limit : 50000;  // CIFAR's; a folder's is checked in run()
+      if (c.h.lr_max > 0 && c.h.epochs > 0 && (c.h.dataset != "folder" || c.h.train_limit > 0))
+        sc::optim::OneCycle(one_cycle(c.h, sc::data::DeviceLoader::batches_per_epoch(records, c.h.batch_size)));
     } catch (const c10::Error& e) {
       throw CLI::ValidationError(fmt::format("--epochs {}, --peak-epoch {}, --schedule-step {}: {}", c.h.epochs,
                                              c.h.peak_epoch, c.h.schedule_step, e.what_without_backtrace()));
@@ -281,11 +286,12 @@ int main(int argc, char** argv) {
     return 0;
   } catch (const sc::train::Interrupted& e) {
     const auto world = sc::distributed::launch_environment();  // each rank says where it stopped; rank 0 how to go on
-    std::cerr << "\n" << e.what() << "\n";
+    std::string text = fmt::format("\n{}\n", e.what());
     if (world.rank == 0) {
-      std::cerr << "resume with: " << (world.world_size > 1 ? "the same torchrun command, running " : "") << argv[0]
-                << " --resume " << c.out << "\n";
+      text += fmt::format("resume with: {}{} --resume {}\n",
+                          world.world_size > 1 ? "the same torchrun command, running " : "", argv[0], c.out);
     }
+    std::cerr << text;                        // one write: the ranks' lines do not interleave
     return sc::train::interrupt_exit_code();  // 128 + the signal: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
   } catch (const std::exception& e) {
     std::cerr << "error: " << message(e) << "\n";

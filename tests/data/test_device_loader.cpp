@@ -226,3 +226,20 @@ TEST_CASE("DeviceLoader: gather gives chosen records normalised, without the tra
     }
   }
 }
+
+TEST_CASE("DeviceLoader: sharded training leaves out a last batch too short for every rank", "[data][device_loader]") {
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      auto [im, t] = indexed(9, dev);  // global batch 2 x 2 = 4: batches of 4, 4 and 1
+      for (int r = 0; r < 2; ++r) {
+        DeviceLoader train(im, t, DeviceLoaderOptions(2).device(dev).rank(r).world_size(2));
+        CHECK(train.size() == 2);  // the 1-record tail would leave a rank empty
+        DeviceLoader eval(im, t, DeviceLoaderOptions(2).device(dev).rank(r).world_size(2).shuffle(false));
+        CHECK(eval.size() == 3);  // evaluation keeps every record
+      }
+      auto [im10, t10] = indexed(10, dev);  // a tail of 2: one record per rank, kept
+      CHECK(DeviceLoader(im10, t10, DeviceLoaderOptions(2).device(dev).rank(1).world_size(2)).size() == 3);
+      CHECK(DeviceLoader(im, t, DeviceLoaderOptions(2).device(dev)).size() == 5);  // one process: unchanged
+    }
+  }
+}

@@ -52,3 +52,21 @@ TEST_CASE("flat_collective runs once per dtype and writes the result back in pla
     }
   }
 }
+
+TEST_CASE("Extra values travel on their own when the gradients are bf16", "[distributed][buckets]") {
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      auto p = at::ones({4}, at::TensorOptions().device(dev).dtype(at::kBFloat16)).requires_grad_();
+      p.mutable_grad() = at::ones_like(p);
+      auto extra = at::tensor({1001.0, 4097.0}, at::TensorOptions().device(dev).dtype(at::kDouble));
+      std::vector<c10::ScalarType> seen;
+      sd::average_gradients_in_buckets({p}, 2, 1 << 20, dev, extra, [&](at::Tensor& flat) {
+        seen.push_back(flat.scalar_type());
+        flat.mul_(2);
+      });
+      CHECK(seen == std::vector<c10::ScalarType>{at::kDouble, at::kBFloat16});
+      CHECK(extra.cpu().equal(at::tensor({2002.0, 8194.0}, at::kDouble)));  // exact: bf16 would round these
+      CHECK(p.grad().to(at::kFloat).cpu().equal(at::ones({4})));
+    }
+  }
+}

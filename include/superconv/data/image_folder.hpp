@@ -189,7 +189,12 @@ class ImageFolder {
     auto worker = [&] {
       // Check before claiming: every claimed file is decoded, so the claimed files are a prefix of the list.
       for (std::size_t i = 0; !stop.load() && (i = next++) < n;) {
-        errors[i] = place(detail::decode_image(files_[i], c), i, base + i * stride, h, w, fatal[i]);
+        try {  // out of memory on a huge image: named, never std::terminate from a worker thread
+          errors[i] = place(detail::decode_image(files_[i], c), i, base + i * stride, h, w, fatal[i]);
+        } catch (const std::exception& e) {
+          errors[i] = "ImageFolder: " + files_[i].string() + ": " + e.what();
+          fatal[i] = 1;
+        }
         if (!errors[i].empty() && (!skip || fatal[i])) stop = true;
         // Wake the constructing thread only to finish; it reports progress every 50 ms on its own.
         if (++done == total || stop.load()) {

@@ -21,15 +21,18 @@ using FlatOp = std::function<void(at::Tensor&)>;
 /// Averages the gradients of `params` over `world_size` replicas with one `sum` per bucket: consecutive parameters of
 /// one dtype and device, up to `bucket_bytes` (a larger parameter gets a bucket of its own). A parameter without a
 /// gradient takes part with zeros and gets the average. `extra` (when defined) rides in the last bucket and comes
-/// back summed, not averaged: e.g. a step's loss, correct count, record count and stop flag, in the same message.
+/// back summed, not averaged: e.g. a step's loss, correct count, record count and stop flag, in the same message
+/// (in a message of its own when the last bucket is bf16 or half, where counts would round).
 inline void average_gradients_in_buckets(const std::vector<at::Tensor>& params, int world_size,
                                          std::int64_t bucket_bytes, const c10::Device& device, at::Tensor& extra,
                                          const FlatOp& sum) {
   at::NoGradGuard no_grad;
-  if (params.empty()) {
-    if (extra.defined()) sum(extra);
-    return;
+  const auto exact = [](c10::ScalarType t) { return t == at::kFloat || t == at::kDouble; };
+  if (params.empty() || (extra.defined() && !exact(params.back().scalar_type()))) {
+    if (extra.defined()) sum(extra);  // counts would round in bf16/half: a message of their own
+    if (params.empty()) return;
   }
+  const bool ride = extra.defined() && exact(params.back().scalar_type());
   const double inv = 1.0 / world_size;
   const auto nbytes = [](const at::Tensor& p) { return p.numel() * static_cast<std::int64_t>(p.element_size()); };
   std::size_t first = 0;
@@ -48,7 +51,7 @@ inline void average_gradients_in_buckets(const std::vector<at::Tensor>& params, 
       const auto& g = params[i].grad();
       pieces.push_back(g.defined() ? g.reshape(-1) : at::zeros({params[i].numel()}, params[i].options()));
     }
-    if (final_bucket && extra.defined()) pieces.push_back(extra.reshape(-1).to(device, params[first].scalar_type()));
+    if (final_bucket && ride) pieces.push_back(extra.reshape(-1).to(device, params[first].scalar_type()));
     auto flat = at::cat(pieces);
     sum(flat);
     std::int64_t offset = 0;
@@ -62,7 +65,7 @@ inline void average_gradients_in_buckets(const std::vector<at::Tensor>& params, 
       }
       offset += p.numel();
     }
-    if (final_bucket && extra.defined()) extra.copy_(flat.narrow(0, offset, extra.numel()).view(extra.sizes()));
+    if (final_bucket && ride) extra.copy_(flat.narrow(0, offset, extra.numel()).view(extra.sizes()));
     first = last;
   }
 }

@@ -27,7 +27,8 @@ struct CustomResNetOptions {
   TORCH_ARG(double, logit_scale) = 1.0;
 };
 
-/// The "custom ResNet" (ResNet-9 of the DAWNBench CIFAR-10 entries), for 32x32 inputs (any size >= 8 works):
+/// The "custom ResNet" (ResNet-9 of the DAWNBench CIFAR-10 entries), for 32x32 inputs (any size >= 8 works; below 16 px
+/// layer 3's BatchNorm sees a 1x1 map, so a training batch needs two images or more):
 /// PrepLayer conv 64; Layer1 conv 128 > MaxPool2 > BN > ReLU + residual; Layer2 conv 256 > MaxPool2 > BN > ReLU;
 /// Layer3 conv 512 > MaxPool2 > BN > ReLU + residual; MaxPool over the whole map (4 at 32 px); FC.
 /// `forward` = `head(features(x))` returns logits (for the loss); `predict` returns class probabilities (softmax).

@@ -167,10 +167,18 @@ inline void save_tensor_dict(const std::vector<std::pair<std::string, at::Tensor
     TORCH_CHECK(out, "save_state_dict: cannot open ", tmp.string(), " for writing");
     out.write(zip.data(), static_cast<std::streamsize>(zip.size()));
     out.flush();
-    TORCH_CHECK(out, "save_state_dict: write to ", tmp.string(), " failed (disk full?)");
+    if (!out) {
+      out.close();
+      fs::remove(tmp, ec);  // nothing half-written left behind; an earlier file at `path` stays as it was
+      TORCH_CHECK(false, "save_state_dict: write to ", tmp.string(), " failed (disk full?)");
+    }
   }
   fs::rename(tmp, path, ec);
-  TORCH_CHECK(!ec, "save_state_dict: cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
+  if (ec) {
+    const auto why = ec.message();
+    fs::remove(tmp, ec);
+    TORCH_CHECK(false, "save_state_dict: cannot rename ", tmp.string(), " to ", path.string(), ": ", why);
+  }
 }
 
 /// Writes `module`'s parameters and buffers (state_dict_entries) to `path` as a state dict file that Python's

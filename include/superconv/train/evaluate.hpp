@@ -58,7 +58,9 @@ EvalResult evaluate(const Model& model_like, Loader& loader, const EvalOptions& 
     if (options.tta_flip()) logits = (logits + forward_logits(model, b.input.flip({-1}), options.forward())) * 0.5;
     const auto count = static_cast<double>(b.target.size(0));
     const auto loss = options.loss() ? options.loss()(logits, b.target) : at::cross_entropy_loss(logits, b.target);
-    const auto weighted = loss.detach().to(at::kDouble) * count;
+    // A replica's share of a short last batch can be empty: it adds nothing (its mean loss would be NaN).
+    const auto weighted =
+        count > 0 ? loss.detach().to(at::kDouble) * count : at::zeros({}, loss.options().dtype(at::kDouble));
     loss_sum = loss_sum.defined() ? loss_sum + weighted : weighted;
     auto best = at::softmax(logits, 1).max(1);
     index.push_back(b.index.to(at::kLong));

@@ -198,7 +198,7 @@ class Trainer {
       TORCH_CHECK(loss.numel() == 1, "Trainer: the loss function must return a scalar, got shape ", loss.sizes());
       loss.backward();
       bool agreed_stop = false;  // replicas: every rank's stop flag, summed in the gradient collective
-      at::Tensor reduced;
+      at::Tensor reduced, reduced_host;
       if (distributed()) {
         at::NoGradGuard no_grad;
         const auto dopt = at::TensorOptions().device(b.target.device()).dtype(at::kDouble);
@@ -206,7 +206,8 @@ class Trainer {
         reduced = at::stack({loss.detach().to(at::kDouble) * count, logits.argmax(1).eq(b.target).sum().to(at::kDouble),
                              at::full({}, count, dopt), at::full({}, interrupt_requested() ? 1.0 : 0.0, dopt)});
         options_.replicas()->average_gradients(*model_.ptr(), reduced);
-        agreed_stop = reduced[3].item<double>() > 0.5;
+        reduced_host = reduced.cpu();  // one host read per step: the agreed stop flag and the world's record count
+        agreed_stop = reduced_host[3].item<double>() > 0.5;
       }
       optimizer_.step();
       if (scheduler_ && options_.step_per_batch()) scheduler_->step();
@@ -216,7 +217,7 @@ class Trainer {
         if (reduced.defined()) {  // the whole world's step: logs read as for one global batch
           losses[i] = reduced[0] / reduced[2].clamp_min(1);
           sums += reduced.narrow(0, 0, 3);
-          images += static_cast<std::int64_t>(reduced[2].item<double>());
+          images += static_cast<std::int64_t>(reduced_host[2].item<double>());
         } else {
           const auto count = static_cast<double>(b.target.size(0));
           losses[i] = l;
