@@ -1,5 +1,6 @@
 // cifar10_resnet's data: the data set chosen with --dataset (CIFAR-10, CIFAR-100 or a folder of images), its train
-// and test parts, and the normalisation constants (CIFAR-10's published ones; measured on the training set otherwise).
+// and test parts, the normalisation constants (CIFAR-10's published ones; measured on the training set otherwise),
+// and the model card they imply (classes, input size, normalisation).
 #pragma once
 
 #include <superconv/data/cifar10.hpp>
@@ -7,6 +8,7 @@
 #include <superconv/data/dataset.hpp>
 #include <superconv/data/image_folder.hpp>
 #include <superconv/data/device_loader.hpp>
+#include <superconv/io/model_card.hpp>
 #include <superconv/train/progress.hpp>
 
 #include <ATen/ATen.h>
@@ -90,4 +92,15 @@ inline RecipeData load_data(const Hyperparameters& h, std::ostream* log) {
   if (h.test_limit > 0 && !d.test_files.empty()) d.test_files.resize(static_cast<std::size_t>(d.test.size()));
   if (d.mean.empty()) std::tie(d.mean, d.std) = D::channel_mean_std(d.train);  // measured on what trains
   return d;
+}
+
+// What predict (and Python, examples/python/custom_resnet.py) needs to rebuild the trained model: config.json's
+// "model".
+inline sc::io::ModelCard model_card(const Hyperparameters& h, const RecipeData& data) {
+  sc::io::ModelCard card;
+  card.width = h.width, card.logit_scale = h.logit_scale, card.classes = data.train.classes;
+  card.num_classes = static_cast<std::int64_t>(data.train.classes.size()), card.in_channels = data.train.channels();
+  card.image_height = data.train.height(), card.image_width = data.train.width();
+  card.mean = data.mean, card.std = data.std;
+  return card;
 }

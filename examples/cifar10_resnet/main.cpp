@@ -59,7 +59,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Hyperparameters, epochs, batch_s
                                                 threads, retain_heap)
 
 #include "cli.hpp"   // the option table and its checks
-#include "data.hpp"  // --dataset: CIFAR-10, CIFAR-100 or an image folder
+#include "data.hpp"  // --dataset: CIFAR-10, CIFAR-100 or an image folder; the model card
 
 sc::optim::OneCycleOptions one_cycle(const Hyperparameters& h, std::int64_t batches_per_epoch) {
   return sc::optim::OneCycleOptions(h.lr_max, h.epochs * (h.schedule_step == "batch" ? batches_per_epoch : 1))
@@ -69,17 +69,6 @@ sc::optim::OneCycleOptions one_cycle(const Hyperparameters& h, std::int64_t batc
       .anneal(h.anneal == "cos" ? sc::optim::Anneal::kCos : sc::optim::Anneal::kLinear)
       .base_momentum(h.momentum_min)
       .max_momentum(h.momentum_max);
-}
-
-// What predict (and Python, examples/python/custom_resnet.py) needs to rebuild the trained model: config.json's
-// "model".
-sc::io::ModelCard model_card(const Hyperparameters& h, const RecipeData& data) {
-  sc::io::ModelCard card;
-  card.width = h.width, card.logit_scale = h.logit_scale, card.classes = data.train.classes;
-  card.num_classes = static_cast<std::int64_t>(data.train.classes.size()), card.in_channels = data.train.channels();
-  card.image_height = data.train.height(), card.image_width = data.train.width();
-  card.mean = data.mean, card.std = data.std;
-  return card;
 }
 
 // One seed's run in `folder`: data -> model -> LR range test -> One Cycle -> train -> evaluate -> files; its summary.
@@ -211,11 +200,6 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeDat
   return summary;
 }
 
-const char* message(const std::exception& e) {  // LibTorch's errors without their C++ backtrace
-  const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
-  return c10_error ? c10_error->what_without_backtrace() : e.what();
-}
-
 int main(int argc, char** argv) {
   Cli c;
   CLI::App app{"Train the custom ResNet on CIFAR-10 with the super-convergence recipe (superconv)."};
@@ -234,7 +218,7 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const std::exception& e) {  // CLI11's errors, a bad run folder, a schedule with an empty phase
-    std::cerr << "error: " << message(e) << "\n(--help lists the options)\n";
+    std::cerr << "error: " << sc::system::error_message(e) << "\n(--help lists the options)\n";
     return 2;
   }
   auto& h = c.h;
@@ -242,10 +226,7 @@ int main(int argc, char** argv) {
     const auto batches =
         sc::data::DeviceLoader::batches_per_epoch(h.train_limit > 0 ? h.train_limit : 50000, h.batch_size);
     const sc::optim::OneCycle s(one_cycle(h, batches));
-    std::cout << "step,epoch,lr,momentum\n";
-    for (std::int64_t i = 0; i < s.options().total_steps(); ++i)
-      std::cout << fmt::format("{},{},{},{}\n", i, i / (h.schedule_step == "batch" ? batches : 1) + 1, s.lr_at(i),
-                               s.momentum_at(i));
+    sc::io::write_schedule_csv(std::cout, s, s.options().total_steps(), h.schedule_step == "batch" ? batches : 1);
     return 0;
   }
   try {
@@ -294,7 +275,7 @@ int main(int argc, char** argv) {
     std::cerr << text;                        // one write: the ranks' lines do not interleave
     return sc::train::interrupt_exit_code();  // 128 + the signal: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
   } catch (const std::exception& e) {
-    std::cerr << "error: " << message(e) << "\n";
+    std::cerr << "error: " << sc::system::error_message(e) << "\n";
     return 1;
   }
 }

@@ -14,6 +14,7 @@
 #include <superconv/nn/custom_resnet.hpp>
 #include <superconv/nn/grad_cam.hpp>
 #include <superconv/nn/state_dict.hpp>
+#include <superconv/system/error_message.hpp>
 #include <superconv/viz/heatmap.hpp>
 
 #include <CLI/CLI.hpp>
@@ -35,11 +36,6 @@ struct Options {
   std::int64_t top_k = 3, batch_size = 256, gradcam_max = 32;
   std::vector<std::string> inputs;
 };
-
-const char* message(const std::exception& e) {  // LibTorch's errors without their C++ backtrace
-  const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
-  return c10_error ? c10_error->what_without_backtrace() : e.what();
-}
 
 // The images to classify: files as given (each must exist), folders searched recursively for image files.
 std::vector<fs::path> collect(const std::vector<std::string>& inputs, bool& any_folder) {
@@ -193,7 +189,7 @@ int main(int argc, char** argv) {
   try {
     return predict(o);
   } catch (const std::exception& e) {
-    std::cerr << "error: " << message(e) << "\n";
+    std::cerr << "error: " << sc::system::error_message(e) << "\n";
     return 1;
   }
 }

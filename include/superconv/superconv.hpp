@@ -30,7 +30,10 @@
 #include <superconv/nn/grad_cam.hpp>
 #include <superconv/nn/residual_block.hpp>
 #include <superconv/nn/state_dict.hpp>
+#include <superconv/nn/torch_pickle.hpp>
 
+#include <superconv/system/atomic_file.hpp>
+#include <superconv/system/error_message.hpp>
 #include <superconv/system/heap.hpp>
 #include <superconv/system/runtime.hpp>
 
@@ -46,12 +49,15 @@
 #include <superconv/train/lr_finder.hpp>
 #include <superconv/train/metrics.hpp>
 #include <superconv/train/progress.hpp>
+#include <superconv/train/stops.hpp>
 #include <superconv/train/trainer.hpp>
+#include <superconv/train/trainer_options.hpp>
 
 #include <superconv/viz/canvas.hpp>
 #include <superconv/viz/heatmap.hpp>
 #include <superconv/viz/image_grid.hpp>
 #include <superconv/viz/line_chart.hpp>
+#include <superconv/viz/ticks.hpp>
 #include <superconv/viz/plots.hpp>
 #include <superconv/viz/png.hpp>
 
@@ -60,4 +66,5 @@
 #include <superconv/io/model_card.hpp>
 #include <superconv/io/run_folder.hpp>
 #include <superconv/io/run_pictures.hpp>
+#include <superconv/io/schedule_csv.hpp>
 #include <superconv/io/summary.hpp>

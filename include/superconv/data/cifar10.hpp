@@ -18,6 +18,14 @@
 namespace superconv {
 namespace data {
 
+/// CIFAR-10's training-set channel means and standard deviations, in [0, 1] (DeviceLoaderOptions::mean/std).
+inline std::vector<double> cifar10_mean() {
+  return {0.4914, 0.4822, 0.4465};
+}
+inline std::vector<double> cifar10_std() {
+  return {0.2470, 0.2435, 0.2616};
+}
+
 /// Where the data is when no explicit path is given, in this order: `SUPERCONV_DATA`, then
 /// `./data/cifar-10-batches-bin` (where `cmake -P cmake/FetchCIFAR10.cmake` unpacks it).
 inline std::filesystem::path resolve_cifar10_dir(const std::string& explicit_path = "") {

@@ -21,16 +21,8 @@
 namespace superconv {
 namespace data {
 
-/// CIFAR-10's training-set channel means and standard deviations, in [0, 1].
-inline std::vector<double> cifar10_mean() {
-  return {0.4914, 0.4822, 0.4465};
-}
-inline std::vector<double> cifar10_std() {
-  return {0.2470, 0.2435, 0.2616};
-}
-
 /// Options for DeviceLoader. Example:
-/// `DeviceLoaderOptions(512).device(torch::kCUDA).mean(cifar10_mean()).std(cifar10_std()).seed(0)`
+/// `DeviceLoaderOptions(512).device(torch::kCUDA).mean({0.4914, 0.4822, 0.4465}).std({0.247, 0.2435, 0.2616}).seed(0)`
 struct DeviceLoaderOptions {
   /* implicit */ DeviceLoaderOptions(std::int64_t batch_size = 512) : batch_size_(batch_size) {}
   /// Images per batch.

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <superconv/distributed/buckets.hpp>
+#include <superconv/system/error_message.hpp>
 #include <superconv/train/replicas.hpp>
 
 #include <ATen/ATen.h>
@@ -89,7 +90,7 @@ class ProcessGroup : public train::Replicas {
                   options_.file_store().empty()
                       ? fmt::format("TCPStore {}:{}", options_.master_addr(), options_.master_port())
                       : "FileStore " + options_.file_store(),
-                  ", timeout ", options_.timeout().count(), " ms): ", detail_message(e));
+                  ", timeout ", options_.timeout().count(), " ms): ", system::error_message(e));
     }
   }
 
@@ -195,18 +196,13 @@ class ProcessGroup : public train::Replicas {
     return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank(), size(), o);
   }
 
-  static std::string detail_message(const std::exception& e) {
-    const auto* c10_error = dynamic_cast<const c10::Error*>(&e);
-    return c10_error ? c10_error->what_without_backtrace() : e.what();
-  }
-
   void finish(const c10::intrusive_ptr<c10d::Work>& work, const char* what) {
     try {
       work->wait();
     } catch (const std::exception& e) {
       TORCH_CHECK(false, "distributed: ", what, " failed on rank ", rank(), " of ", size(),
                   " (another rank died, stopped or is more than ", options_.timeout().count(),
-                  " ms late): ", detail_message(e));
+                  " ms late): ", system::error_message(e));
     }
   }
 

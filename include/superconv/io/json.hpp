@@ -2,6 +2,8 @@
 // Run files as JSON (nlohmann/json): atomic writes, reads whose errors name the file, the LR range test's curve.
 #pragma once
 
+#include <superconv/system/atomic_file.hpp>
+
 #include <superconv/optim/lr_range_test.hpp>
 
 #include <c10/util/Exception.h>
@@ -11,7 +13,6 @@
 #include <fstream>
 #include <iterator>
 #include <string>
-#include <system_error>
 
 namespace superconv {
 namespace io {
@@ -20,24 +21,10 @@ namespace io {
 /// go straight in.
 using Json = nlohmann::json;
 
-/// Writes `text` to `path` atomically: a temporary file beside it, then a rename; creates parent folders. A failed
-/// write (disk full) leaves the previous file as it was.
+/// Writes `text` to `path` atomically and durably (system/atomic_file.hpp); creates parent folders. A failed write
+/// (disk full) leaves the previous file as it was.
 inline void write_text_atomic(const std::filesystem::path& path, const std::string& text) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  TORCH_CHECK(!ec, "cannot create folder ", path.parent_path().string(), ": ", ec.message());
-  fs::path tmp = path;
-  tmp += ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    TORCH_CHECK(out, "cannot open ", tmp.string(), " for writing");
-    out << text;
-    out.flush();
-    TORCH_CHECK(out, "write to ", tmp.string(), " failed (disk full?)");
-  }
-  fs::rename(tmp, path, ec);
-  TORCH_CHECK(!ec, "cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
+  system::write_file_atomic(path, text);
 }
 
 /// Writes `value` as indented JSON (NaN and infinity become null, as JSON has neither).

@@ -3,13 +3,14 @@
 // checksum trailer, and read back only when its length and checksum hold.
 #pragma once
 
+#include <superconv/system/atomic_file.hpp>
+
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 #include <fmt/format.h>
 #include <torch/serialize/input-archive.h>
 #include <torch/serialize/output-archive.h>
 
-#include <cerrno>
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
@@ -17,10 +18,6 @@
 #include <iterator>
 #include <sstream>
 #include <string>
-#include <system_error>
-
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace superconv {
 namespace train {
@@ -42,26 +39,6 @@ inline std::uint64_t get_u64(const char* p) {
   std::uint64_t v = 0;
   for (int i = 7; i >= 0; --i) v = (v << 8) | static_cast<unsigned char>(p[i]);
   return v;
-}
-/// Writes all of `bytes` to `path` and flushes it to the disk (fsync); the error names the file and the reason.
-inline void write_durably(const std::filesystem::path& path, const std::string& bytes) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  TORCH_CHECK(fd >= 0, "checkpoint: cannot create ", path.string(), ": ", std::strerror(errno));
-  std::size_t done = 0;
-  int err = 0;
-  while (done < bytes.size() && err == 0) {
-    const auto n = ::write(fd, bytes.data() + done, bytes.size() - done);
-    if (n < 0 && errno != EINTR) err = errno;
-    if (n > 0) done += static_cast<std::size_t>(n);
-  }
-  if (err == 0 && ::fsync(fd) != 0) err = errno;
-  if (::close(fd) != 0 && err == 0) err = errno;
-  if (err != 0) {
-    std::error_code ec;
-    std::filesystem::remove(path, ec);
-    TORCH_CHECK(false, "checkpoint: cannot write ", path.string(), " (", done, " of ", bytes.size(),
-                " bytes written): ", std::strerror(err));
-  }
 }
 /// Checks the zip container of an archive before LibTorch reads it: the end-of-central-directory record is there,
 /// and every record's stated sizes fit its stored bytes, which lie inside the file, so
@@ -110,10 +87,6 @@ inline std::string zip_problem(const std::string& bytes) {
 /// second Ctrl-C at any instant leaves the previous checkpoint intact; a failed write removes the `.tmp` and names
 /// the file and the reason.
 inline void save_archive_atomic(torch::serialize::OutputArchive& archive, const std::filesystem::path& path) {
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  if (path.has_parent_path()) fs::create_directories(path.parent_path(), ec);
-  TORCH_CHECK(!ec, "checkpoint: cannot create folder ", path.parent_path().string(), ": ", ec.message());
   std::ostringstream out;
   archive.save_to(out);
   std::string bytes = out.str();
@@ -123,13 +96,7 @@ inline void save_archive_atomic(torch::serialize::OutputArchive& archive, const 
   detail::put_u64(bytes, length);
   detail::put_u64(bytes, sum);
   bytes.append(detail::kTrailerMagic, 8);
-  fs::path tmp = path;
-  tmp += ".tmp";
-  detail::write_durably(tmp, bytes);
-  fs::rename(tmp, path, ec);
-  TORCH_CHECK(!ec, "checkpoint: cannot rename ", tmp.string(), " to ", path.string(), ": ", ec.message());
-  const int dir = ::open(path.has_parent_path() ? path.parent_path().c_str() : ".", O_RDONLY | O_CLOEXEC);
-  if (dir >= 0) ::fsync(dir), ::close(dir);  // the rename itself reaches the disk
+  system::write_file_atomic(path, bytes, "checkpoint");
 }
 
 inline void load_archive_bytes(torch::serialize::InputArchive& archive, const std::string& bytes,

@@ -13,6 +13,8 @@
 #include <superconv/train/metrics.hpp>
 #include <superconv/train/progress.hpp>
 #include <superconv/train/replicas.hpp>
+#include <superconv/train/stops.hpp>
+#include <superconv/train/trainer_options.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -28,47 +30,11 @@
 #include <functional>
 #include <optional>
 #include <ostream>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
 namespace superconv {
 namespace train {
-
-/// Thrown when training stops on a non-finite loss; the last checkpoint (previous epoch) is left as it was.
-class NonFiniteLoss : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-/// Thrown when training stopped at a Ctrl-C (or request_interrupt()), after saving a checkpoint when one is set.
-class Interrupted : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
-
-/// Options for Trainer. Example:
-/// `TrainerOptions().loss(cross_entropy_loss(0.1)).forward(ForwardOptions().amp(true)).checkpoint("runs/x/checkpoint.pt")`
-struct TrainerOptions {
-  /// How batches go through the model (autocast, channels_last), in training and in the per-epoch evaluation.
-  TORCH_ARG(ForwardOptions, forward);
-  /// What is minimised: any `at::Tensor(const at::Tensor& logits, const at::Tensor& target)`.
-  TORCH_ARG(LossFunction, loss) = cross_entropy_loss();
-  /// Step the scheduler after every batch (true) or after every epoch.
-  TORCH_ARG(bool, step_per_batch) = true;
-  /// Where the progress bar goes; none when null. Per-epoch lines are a hook's job (see train/log.hpp).
-  TORCH_ARG(LogStream, log) = nullptr;
-  TORCH_ARG(ProgressMode, progress) = ProgressMode::kAuto;
-  /// Host reads of the running sums per epoch (each a device sync; also when a non-finite loss is noticed).
-  TORCH_ARG(std::int64_t, progress_updates) = 16;
-  /// Checkpoint written (atomically) after each epoch and at an interrupt; empty: none. With replicas, rank 0
-  /// writes it and every rank can restore from it.
-  TORCH_ARG(std::string, checkpoint);
-  /// Data parallelism (train/replicas.hpp; superconv::distributed makes them): parameters and buffers broadcast
-  /// from rank 0 when fit() starts, gradients averaged after each backward with the step's loss, accuracy and stop
-  /// flag reduced in the same collective, BatchNorm statistics averaged before each evaluation and checkpoint,
-  /// evaluation gathered. Null or one process: none of it, the single-process loop unchanged.
-  TORCH_ARG(ReplicasPtr, replicas);
-};
 
 /// Trains any model with any optimizer, an optional superconv scheduler and any loader (see evaluate() for the
 /// loader's shape; checkpoints also store its state when it has `save`/`load` of an archive).
@@ -197,34 +163,24 @@ class Trainer {
       auto loss = options_.loss()(logits, b.target);
       TORCH_CHECK(loss.numel() == 1, "Trainer: the loss function must return a scalar, got shape ", loss.sizes());
       loss.backward();
-      bool agreed_stop = false;  // replicas: every rank's stop flag, summed in the gradient collective
-      at::Tensor reduced, reduced_host;
-      if (distributed()) {
-        at::NoGradGuard no_grad;
-        const auto dopt = at::TensorOptions().device(b.target.device()).dtype(at::kDouble);
-        const auto count = static_cast<double>(b.target.size(0));
-        reduced = at::stack({loss.detach().to(at::kDouble) * count, logits.argmax(1).eq(b.target).sum().to(at::kDouble),
-                             at::full({}, count, dopt), at::full({}, interrupt_requested() ? 1.0 : 0.0, dopt)});
-        options_.replicas()->average_gradients(*model_.ptr(), reduced);
-        reduced_host = reduced.cpu();  // one host read per step: the agreed stop flag and the world's record count
-        agreed_stop = reduced_host[3].item<double>() > 0.5;
+      auto figures = step_figures(loss, logits, b.target);
+      bool agreed_stop = false;
+      std::int64_t step_images = b.target.size(0);
+      if (distributed()) {  // the world's figures and every rank's stop flag, in the gradient collective
+        figures = at::cat({figures, at::full({1}, interrupt_requested() ? 1.0 : 0.0, figures.options())});
+        options_.replicas()->average_gradients(*model_.ptr(), figures);
+        const auto host = figures.cpu();  // one host read per step: the agreed stop flag and the world's records
+        agreed_stop = host[3].item().toDouble() > 0.5;
+        step_images = static_cast<std::int64_t>(host[2].item().toDouble());
       }
       optimizer_.step();
       if (scheduler_ && options_.step_per_batch()) scheduler_->step();
       const auto l = loss.detach();
       {
-        at::NoGradGuard no_grad;
-        if (reduced.defined()) {  // the whole world's step: logs read as for one global batch
-          losses[i] = reduced[0] / reduced[2].clamp_min(1);
-          sums += reduced.narrow(0, 0, 3);
-          images += static_cast<std::int64_t>(reduced_host[2].item<double>());
-        } else {
-          const auto count = static_cast<double>(b.target.size(0));
-          losses[i] = l;
-          sums += at::stack({l.to(at::kDouble) * count, logits.argmax(1).eq(b.target).sum().to(at::kDouble),
-                             at::full({}, count, sums.options())});
-          images += b.target.size(0);
-        }
+        at::NoGradGuard no_grad;  // logs read as for one global batch
+        losses[i] = distributed() ? figures[0] / figures[2].clamp_min(1) : l;
+        sums += figures.narrow(0, 0, 3);
+        images += step_images;
       }
       state_.batch = i + 1;
       for (auto& hook : batch_end_) hook(BatchEnd{s.epoch, epochs, i, n, lr, l, logits, b.target});
@@ -261,18 +217,16 @@ class Trainer {
   }
 
   [[noreturn]] void fail_non_finite(const at::Tensor& losses, const std::vector<double>& lrs, std::int64_t upto) {
-    const auto bad = losses.narrow(0, 0, upto + 1).isfinite().logical_not().nonzero();
-    const auto step = bad.numel() > 0 ? bad[0][0].item<std::int64_t>() : upto;
     if (distributed()) options_.replicas()->barrier();  // all replicas stop here, at the same step
-    const auto& ckpt = options_.checkpoint();
-    const std::string kept = ckpt.empty() ? std::string("no checkpoint path was set")
-                             : state_.epoch > 0
-                                 ? fmt::format("the last good checkpoint (epoch {}) is kept at {}", state_.epoch, ckpt)
-                                 : std::string("no epoch had finished, so there is no checkpoint");
-    throw NonFiniteLoss(fmt::format(
-        "training stopped: the loss became non-finite in epoch {} at step {} (LR {:.6g}); {}. Lower the LR or check "
-        "the data.",
-        state_.epoch + 1, step, lrs[static_cast<std::size_t>(step)], kept));
+    throw non_finite_loss(state_.epoch + 1, losses, lrs, upto, options_.checkpoint(), state_.epoch);
+  }
+
+  /// A step's [loss x records, correct, records] as float64 on the device (no host read).
+  static at::Tensor step_figures(const at::Tensor& loss, const at::Tensor& logits, const at::Tensor& target) {
+    at::NoGradGuard no_grad;
+    const auto count = static_cast<double>(target.size(0));
+    return at::stack({loss.detach().to(at::kDouble) * count, logits.argmax(1).eq(target).sum().to(at::kDouble),
+                      at::full({}, count, loss.options().dtype(at::kDouble))});
   }
 
   torch::nn::AnyModule model_;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <superconv/viz/canvas.hpp>
+#include <superconv/viz/ticks.hpp>
 
 #include <c10/util/Exception.h>
 #include <torch/arg.h>
@@ -49,51 +50,6 @@ struct LineChartOptions {
   /// Forces the y range to include zero.
   TORCH_ARG(bool, y_from_zero) = false;
 };
-
-namespace detail {
-/// "Nice" linear ticks (1, 2, 2.5, 5 x 10^k) covering [lo, hi], about `target` of them (at most 2 * target + 2).
-/// Non-finite bounds give no ticks, an empty range {lo}, and a range whose nice step the doubles cannot resolve
-/// next to lo and hi (hi - lo a few ulps of them, or overflowing) just {lo, hi}.
-inline std::vector<double> nice_ticks(double lo, double hi, int target = 6) {
-  if (!std::isfinite(lo) || !std::isfinite(hi)) return {};
-  if (!(hi > lo)) return {lo};
-  target = std::max(target, 1);
-  const double raw = (hi - lo) / target;
-  double step = raw;
-  if (std::isfinite(raw) && raw > 0) {
-    const double mag = std::pow(10.0, std::floor(std::log10(raw)));
-    for (double m : {1.0, 2.0, 2.5, 5.0, 10.0}) {
-      step = m * mag;
-      if (raw <= step) break;
-    }
-  }
-  // Ticks are (k0 + i) * step. With step >= 16 ulps of the larger bound, |k| < 2^49 is exact and the products are
-  // distinct and increasing; below that (or when the step overflows or underflows) there are no nice ticks to give.
-  const double scale = std::max(std::abs(lo), std::abs(hi));
-  if (!std::isfinite(step) || !(step > 0) || step < scale * std::numeric_limits<double>::epsilon() * 16) {
-    return {lo, hi};
-  }
-  const double k0 = std::ceil(lo / step - 1e-9), k1 = std::floor(hi / step + 1e-9);
-  const double n = k1 - k0 + 1;  // at most about target + 1, since step >= (hi - lo) / target
-  if (!(n >= 1)) return {};      // no multiple of the step inside (a narrow range and target 1)
-  if (!(n <= 2.0 * target + 2)) return {lo, hi};
-  std::vector<double> t;
-  const auto count = static_cast<std::size_t>(n);
-  t.reserve(count);
-  for (std::size_t i = 0; i < count; ++i) {
-    const double v = (k0 + static_cast<double>(i)) * step;
-    t.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
-  }
-  return t;
-}
-
-inline std::string tick_label(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.6g", v);
-  std::string s = buf;
-  return s;
-}
-}  // namespace detail
 
 /// Collects series and renders them to a Canvas.
 class LineChart {
@@ -154,22 +110,22 @@ class LineChart {
     const auto a = area();
     const auto ink = colors::kBlack;
     // Grid and ticks.
-    const auto yt = detail::nice_ticks(ylo_, yhi_);
+    const auto yt = nice_ticks(ylo_, yhi_);
     for (double v : yt) {
       const double yd = py(v);
       if (!within(yd, a.top, a.bottom)) continue;
       const int y = static_cast<int>(std::lround(yd));
       if (options_.grid()) c.fill_rect(a.left, y, a.right - a.left, 1, colors::kLightGray);
       c.fill_rect(a.left - 6, y, 6, 1, ink);
-      c.text(a.left - 10, y - 7, detail::tick_label(v), ink, 2, Align::kRight);
+      c.text(a.left - 10, y - 7, tick_label(v), ink, 2, Align::kRight);
     }
     if (has_right_) {
-      for (double v : detail::nice_ticks(y2lo_, y2hi_)) {
+      for (double v : nice_ticks(y2lo_, y2hi_)) {
         const double yd = py(v, true);
         if (!within(yd, a.top, a.bottom)) continue;
         const int y = static_cast<int>(std::lround(yd));
         c.fill_rect(a.right, y, 6, 1, ink);
-        c.text(a.right + 10, y - 7, detail::tick_label(v), ink, 2, Align::kLeft);
+        c.text(a.right + 10, y - 7, tick_label(v), ink, 2, Align::kLeft);
       }
     }
     std::vector<double> xt = xticks_;
@@ -180,11 +136,11 @@ class LineChart {
         const int e1 = static_cast<int>(std::floor(std::log10(xhi_) + 1e-9));
         for (int e = e0; e <= e1; ++e) {
           xt.push_back(std::pow(10.0, e));
-          xl.push_back("1e" + detail::tick_label(e));
+          xl.push_back("1e" + tick_label(e));
         }
       } else {
-        xt = detail::nice_ticks(xlo_, xhi_, 8);
-        for (double v : xt) xl.push_back(detail::tick_label(v));
+        xt = nice_ticks(xlo_, xhi_, 8);
+        for (double v : xt) xl.push_back(tick_label(v));
       }
     }
     int last_label_end = -1000;
@@ -296,7 +252,7 @@ class LineChart {
     // Margins wide enough for the tick labels plus the rotated axis title beside them.
     auto widest = [](double lo, double hi) {
       int w = 0;
-      for (double v : detail::nice_ticks(lo, hi)) w = std::max(w, Canvas::text_width(detail::tick_label(v)));
+      for (double v : nice_ticks(lo, hi)) w = std::max(w, Canvas::text_width(tick_label(v)));
       return w;
     };
     left_margin_ = widest(ylo_, yhi_) + 16 + (options_.y_label().empty() ? 8 : 30);

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: MIT
+// TrainerOptions: how the Trainer (train/trainer.hpp) runs - forward mode, loss, scheduler stepping, progress output,
+// checkpoint file and data-parallel replicas - as LibTorch keeps a module's options beside it.
+#pragma once
+
+#include <superconv/train/forward.hpp>
+#include <superconv/train/loss.hpp>
+#include <superconv/train/progress.hpp>
+#include <superconv/train/replicas.hpp>
+
+#include <torch/arg.h>
+
+#include <cstdint>
+#include <string>
+
+namespace superconv {
+namespace train {
+
+/// Options for Trainer. Example:
+/// `TrainerOptions().loss(cross_entropy_loss(0.1)).forward(ForwardOptions().amp(true)).checkpoint("runs/x/checkpoint.pt")`
+struct TrainerOptions {
+  /// How batches go through the model (autocast, channels_last), in training and in the per-epoch evaluation.
+  TORCH_ARG(ForwardOptions, forward);
+  /// What is minimised: any `at::Tensor(const at::Tensor& logits, const at::Tensor& target)`.
+  TORCH_ARG(LossFunction, loss) = cross_entropy_loss();
+  /// Step the scheduler after every batch (true) or after every epoch.
+  TORCH_ARG(bool, step_per_batch) = true;
+  /// Where the progress bar goes; none when null. Per-epoch lines are a hook's job (see train/log.hpp).
+  TORCH_ARG(LogStream, log) = nullptr;
+  TORCH_ARG(ProgressMode, progress) = ProgressMode::kAuto;
+  /// Host reads of the running sums per epoch (each a device sync; also when a non-finite loss is noticed).
+  TORCH_ARG(std::int64_t, progress_updates) = 16;
+  /// Checkpoint written (atomically) after each epoch and at an interrupt; empty: none. With replicas, rank 0
+  /// writes it and every rank can restore from it.
+  TORCH_ARG(std::string, checkpoint);
+  /// Data parallelism (train/replicas.hpp; superconv::distributed makes them): parameters and buffers broadcast
+  /// from rank 0 when fit() starts, gradients averaged after each backward with the step's loss, accuracy and stop
+  /// flag reduced in the same collective, BatchNorm statistics averaged before each evaluation and checkpoint,
+  /// evaluation gathered. Null or one process: none of it, the single-process loop unchanged.
+  TORCH_ARG(ReplicasPtr, replicas);
+};
+
+}  // namespace train
+}  // namespace superconv
