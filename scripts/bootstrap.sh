@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # superconv's one-step setup: installs what is missing, configures, builds, then runs what was asked.
-#   scripts/bootstrap.sh test              build and run the test suite (CI=true adds the sanitizer build and format check)
+#   scripts/bootstrap.sh test              build and run the test suite (CI=true adds the sanitizer build and format check);
+#                                          installs the tensorboard package into .venv for the TensorBoard tests
 #   scripts/bootstrap.sh demo [ARGS...]    build and run the cifar10_resnet recipe with ARGS
 #   scripts/bootstrap.sh build             just build
 # Idempotent: a second run skips installed packages, an existing LibTorch and the configure step (seconds).
@@ -60,6 +61,18 @@ torch_prefix() {
   .venv/bin/python -c 'import torch,sys; sys.stdout.write(torch.utils.cmake_prefix_path)'
 }
 
+# The TensorBoard tests read superconv's event files with TensorBoard itself: `test` pip-installs the tensorboard
+# package into the Python the tests use (SUPERCONV_PYTHON, else ./.venv) unless it is importable already (seconds
+# on a second run). Without such a Python those tests print SKIPPED.
+ensure_tensorboard() {
+  local py=${SUPERCONV_PYTHON:-$root/.venv/bin/python}
+  [ -x "$py" ] || command -v "$py" >/dev/null 2>&1 || return 0
+  "$py" -c 'import tensorboard' >/dev/null 2>&1 && return 0
+  say "installing the tensorboard package into $("$py" -c 'import sys; print(sys.prefix)') (pip), for the TensorBoard tests"
+  # shellcheck disable=SC2086
+  "$py" -m pip install -q ${SUPERCONV_PIP_ARGS:-} tensorboard || say "tensorboard not installed: its tests will be skipped"
+}
+
 configure() {  # $1 build dir, rest: extra cmake options
   local dir=$1; shift
   local stamp="$dir/.superconv-configured"
@@ -84,6 +97,7 @@ case "$cmd" in
   build) build ;;
   test)
     build
+    ensure_tensorboard
     say "running the tests (ctest)"
     ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 1500
     if [ "${CI:-}" = "true" ]; then

@@ -7,6 +7,7 @@
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <limits>
 
 namespace superconv {
 namespace train {
@@ -18,6 +19,7 @@ struct BatchEnd {
   const at::Tensor& loss;                      ///< detached scalar
   const at::Tensor& logits;
   const at::Tensor& target;
+  double momentum = std::numeric_limits<double>::quiet_NaN();  ///< the step's momentum (NaN without a scheduler)
 };
 /// What an epoch-end hook sees: the epoch's figures and its evaluation (predictions in record order).
 struct EpochEnd {

@@ -158,6 +158,7 @@ class Trainer {
         if (state_.batch > 0 && state_.partial.numel() == kPartialFields) sums.copy_(state_.partial.narrow(0, 0, 3));
       }
       const double lr = step_lrs[static_cast<std::size_t>(i)] = current_lr();
+      const double momentum = scheduler_ ? scheduler_->momentum() : std::nan("");
       optimizer_.zero_grad(true);
       auto logits = forward_logits(model_, b.input, options_.forward());
       auto loss = options_.loss()(logits, b.target);
@@ -183,7 +184,7 @@ class Trainer {
         images += step_images;
       }
       state_.batch = i + 1;
-      for (auto& hook : batch_end_) hook(BatchEnd{s.epoch, epochs, i, n, lr, l, logits, b.target});
+      for (auto& hook : batch_end_) hook(BatchEnd{s.epoch, epochs, i, n, lr, l, logits, b.target, momentum});
       const bool last = i + 1 == n;
       const bool stop = distributed() ? agreed_stop : interrupt_requested();  // one process: no host sync
       if (last || (i + 1) % every == 0 || stop) {

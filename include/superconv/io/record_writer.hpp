@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+// TFRecord framing (the container of TensorBoard's event files) and a buffered, durable appender of records: each
+// record is a little-endian uint64 length, the masked CRC-32C of those 8 bytes, the data, the masked CRC-32C of the
+// data. A record cut by a crash or a kill is the file's last and readers stop there; the ones before stay readable.
+#pragma once
+
+#include <superconv/io/crc32c.hpp>
+#include <superconv/io/protobuf.hpp>
+
+#include <c10/util/Exception.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace superconv {
+namespace io {
+
+/// One framed record: length (8 bytes LE), masked CRC of the length, `data`, masked CRC of `data`.
+inline std::string frame_record(std::string_view data) {
+  std::string out;
+  out.reserve(data.size() + 16);
+  ProtoWriter::append_fixed64(out, data.size());
+  ProtoWriter::append_fixed32(out, masked_crc32c(std::string_view(out.data(), 8)));
+  out.append(data.data(), data.size());
+  ProtoWriter::append_fixed32(out, masked_crc32c(data));
+  return out;
+}
+
+/// Appends framed records to a new file: records wait in memory until flush() (or `buffer_bytes` of them), which
+/// writes them and fsyncs the file. A failed write (full disk, I/O error) names the file and the reason, cuts the
+/// file back to its last flushed size and keeps the records in memory, so a later flush() can still write them.
+///
+/// ```
+/// io::RecordWriter out("run/events.out.tfevents...", "TensorBoard");
+/// out.write(event_bytes);
+/// out.flush();
+/// ```
+class RecordWriter {
+ public:
+  /// Creates `path` (which must not exist); errors start with `what` ("TensorBoard").
+  explicit RecordWriter(std::filesystem::path path, std::string what = "RecordWriter",
+                        std::size_t buffer_bytes = std::size_t{1} << 20)
+      : path_(std::move(path)), what_(std::move(what)), buffer_bytes_(buffer_bytes) {
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    TORCH_CHECK(fd_ >= 0, what_, ": cannot create ", path_.string(), ": ", std::strerror(errno));
+    // The new name reaches the disk too: after a crash the folder lists the file.
+    const auto dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
+    const int dfd = ::open(dir.c_str(), O_RDONLY | O_CLOEXEC);
+    if (dfd >= 0) ::fsync(dfd), ::close(dfd);
+  }
+  RecordWriter(const RecordWriter&) = delete;
+  RecordWriter& operator=(const RecordWriter&) = delete;
+  /// Flushes what is pending; an error here is swallowed (a destructor cannot throw): call close() to see it.
+  ~RecordWriter() {
+    try {
+      close();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the records written before stay in the file
+    }
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  /// Frames `data` and queues it; writes when the queue passes `buffer_bytes`.
+  void write(std::string_view data) {
+    TORCH_CHECK(fd_ >= 0, what_, ": ", path_.string(), " is closed");
+    pending_ += frame_record(data);
+    ++pending_records_;
+    if (pending_.size() >= buffer_bytes_) flush();
+  }
+
+  /// Writes the queued records and fsyncs the file.
+  void flush() {
+    if (fd_ < 0 || pending_.empty()) return;
+    std::size_t done = 0;
+    int err = 0;
+    while (done < pending_.size() && err == 0) {
+      const auto n = ::write(fd_, pending_.data() + done, pending_.size() - done);
+      if (n < 0 && errno != EINTR) err = errno;
+      if (n == 0) err = ENOSPC;
+      if (n > 0) done += static_cast<std::size_t>(n);
+    }
+    if (err == 0 && ::fsync(fd_) != 0 && errno != EINVAL) err = errno;  // EINVAL: a special file (/dev/full)
+    if (err != 0) {
+      if (done > 0) (void)::ftruncate(fd_, static_cast<off_t>(flushed_bytes_));  // no half record in the middle
+      TORCH_CHECK(false, what_, ": cannot write ", path_.string(), " (", pending_records_, " records, ",
+                  pending_.size(), " bytes pending; ", flushed_bytes_,
+                  " bytes written before are kept): ", std::strerror(err));
+    }
+    flushed_bytes_ += pending_.size();
+    flushed_records_ += pending_records_;
+    pending_.clear();
+    pending_records_ = 0;
+  }
+
+  /// Flushes and closes the file; later writes are refused. A failed flush leaves it open (retry or drop it).
+  void close() {
+    if (fd_ < 0) return;
+    flush();
+    const int fd = fd_;
+    fd_ = -1;
+    TORCH_CHECK(::close(fd) == 0, what_, ": cannot close ", path_.string(), ": ", std::strerror(errno));
+  }
+
+  const std::filesystem::path& path() const { return path_; }
+  std::uint64_t flushed_bytes() const { return flushed_bytes_; }
+  std::int64_t flushed_records() const { return flushed_records_; }
+  std::int64_t pending_records() const { return pending_records_; }
+
+ private:
+  std::filesystem::path path_;
+  std::string what_;
+  std::size_t buffer_bytes_;
+  int fd_ = -1;
+  std::string pending_;
+  std::int64_t pending_records_ = 0, flushed_records_ = 0;
+  std::uint64_t flushed_bytes_ = 0;
+};
+
+}  // namespace io
+}  // namespace superconv
