@@ -154,6 +154,17 @@ def check_reader():
     check([e.value for e in acc.Scalars("scalars/ramp")] == [0.5 * i - 1 for i in range(10)], "accumulator ramp values")
     print(f"kinds: {len(events)} events read by EventFileLoader, tags {sorted(by_tag)}")
 
+    # The count check catches a checksum bug: one wrong data CRC (5th record) and the loader reads 4 events, no error.
+    raw = open(path, "rb").read()
+    at = 0
+    for _ in range(4):
+        at += 16 + int.from_bytes(raw[at:at + 8], "little")
+    end = at + 12 + int.from_bytes(raw[at:at + 8], "little")
+    bad = os.path.join(work, "bad_crc", os.path.basename(path))
+    os.makedirs(os.path.dirname(bad))
+    open(bad, "wb").write(raw[:end] + bytes([raw[end] ^ 1]) + raw[end + 1:])
+    check(len(list(LegacyEventFileLoader(bad).Load())) == 4, "a wrong CRC shows as missing events")
+
     # --- a cut last record: the nine before it are read ---
     folder, path = run_tool("truncated")
     events = load_events(path)
