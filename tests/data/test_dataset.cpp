@@ -98,6 +98,25 @@ TEST_CASE("split is stratified, seeded, disjoint and complete", "[data][dataset]
   CHECK_THROWS_WITH(sd::split(d, 0.0001, 1), SC_CONTAINS("a side would be empty"));
 }
 
+TEST_CASE("split keeps at least one sample of every class on the kept side", "[data][dataset]") {
+  // 10 samples of class 0, 2 of class 1, 1 of class 2: a large fraction used to hold out classes 1 and 2 whole.
+  std::vector<std::int64_t> t(10, 0);
+  t.insert(t.end(), {1, 1, 2});
+  const auto targets = at::tensor(t, at::kLong);
+  const auto images = at::arange(13, at::kLong).to(at::kByte).view({13, 1, 1, 1});
+  const auto d = sd::from_tensors(images, targets, {"many", "two", "one"});
+  for (const double fraction : {0.5, 0.6, 0.9}) {
+    INFO("held_out_fraction " << fraction);
+    const auto [keep, held] = sd::split(d, fraction, 3);
+    const auto kept = at::bincount(keep.targets, {}, 3);
+    CHECK(kept[0].item<std::int64_t>() >= 1);
+    CHECK(kept[1].item<std::int64_t>() == 1);  // round(2 x fraction) would be 1 or 2: at most 1 of 2 held out
+    CHECK(kept[2].item<std::int64_t>() == 1);  // the one-sample class stays in training
+    CHECK(keep.size() + held.size() == 13);
+    CHECK(at::bincount(held.targets, {}, 3)[0].item<std::int64_t>() == std::llround(fraction * 10));
+  }
+}
+
 TEST_CASE("channel_mean_std matches a double-precision reference in [0, 1] units", "[data][dataset]") {
   for (const auto& dev : sc_test::devices()) {
     DYNAMIC_SECTION(sc_test::device_name(dev)) {

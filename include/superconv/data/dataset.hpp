@@ -87,8 +87,10 @@ inline Dataset subset(const Dataset& d, const at::Tensor& indices) {
 }
 
 /// Splits off `held_out_fraction` of each class (stratified: round(fraction * class count) samples of each class,
-/// drawn with `seed`), e.g. a validation set from a training set. Returns {kept, held out}; both keep the original
-/// order of their samples. Errors when the fraction is outside (0, 1) or a side would be empty.
+/// drawn with `seed`), e.g. a validation set from a training set. Every class keeps at least one sample on the kept
+/// side (a one-sample class is never held out whole, so no class silently goes untrained). Returns {kept, held out};
+/// both keep the original order of their samples. Errors when the fraction is outside (0, 1) or a side would be
+/// empty.
 /// Example: `auto [train, val] = superconv::data::split(full, 0.1, 42);`
 inline std::pair<Dataset, Dataset> split(const Dataset& d, double held_out_fraction, std::uint64_t seed) {
   TORCH_CHECK(held_out_fraction > 0.0 && held_out_fraction < 1.0, "split: held_out_fraction must be in (0, 1), got ",
@@ -105,7 +107,8 @@ inline std::pair<Dataset, Dataset> split(const Dataset& d, double held_out_fract
   for (const auto& members : by_class) {
     const auto m = static_cast<std::int64_t>(members.size());
     if (m == 0) continue;
-    const auto take = static_cast<std::int64_t>(std::llround(held_out_fraction * static_cast<double>(m)));
+    const auto take =
+        std::min(m - 1, static_cast<std::int64_t>(std::llround(held_out_fraction * static_cast<double>(m))));
     const auto perm = at::randperm(m, gen, at::TensorOptions().dtype(at::kLong));
     const auto* p = perm.data_ptr<std::int64_t>();
     for (std::int64_t j = 0; j < take; ++j) held[static_cast<std::size_t>(members[static_cast<std::size_t>(p[j])])] = 1;
