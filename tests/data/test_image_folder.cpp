@@ -5,6 +5,11 @@
 // stb_image_write's functions (static) for writing test files.
 #include <superconv/viz/png.hpp>
 
+#include <pthread.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdint>
@@ -144,6 +149,61 @@ TEST_CASE("ImageFolder stops at a bad image by default or skips and lists it", "
   std::ofstream(root / "ant" / "a.png") << "x";
   CHECK_THROWS_WITH(sd::ImageFolder(root), SC_CONTAINS("a.png"));
   CHECK(sd::ImageFolder(root, sd::ImageFolderOptions().on_error(sd::OnBadImage::kSkip)).skipped().size() == 3);
+}
+
+TEST_CASE("ImageFolder with kSkip never keeps a file it did not decode", "[data][image_folder]") {
+  // The rule both the first file (decoded on the constructing thread) and the workers follow: a skippable failure
+  // stops nothing; it used to stop every worker after a failure placing the first file, leaving garbage images.
+  CHECK_FALSE(sd::detail::stops_reading("", false, true));
+  CHECK_FALSE(sd::detail::stops_reading("cannot resize", false, true));
+  CHECK(sd::detail::stops_reading("cannot resize", false, false));
+  CHECK(sd::detail::stops_reading("sizes differ", true, true));
+}
+
+namespace {
+/// Runs ImageFolder on `root` in a child process whose address space leaves room for `stacks` thread stacks of
+/// 256 MB (and some memory besides); returns the child's exit code (0: 9 images read; 2: a named error; 128 + signal when it died).
+int decode_with_room_for(const fs::path& root, int stacks, std::int64_t threads) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    constexpr std::size_t kStack = std::size_t{256} << 20;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, kStack);
+    pthread_setattr_default_np(&attr);
+    long pages = 0;
+    std::ifstream("/proc/self/statm") >> pages;
+    const auto used = static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGESIZE));
+    const rlim_t limit = used + stacks * kStack + (std::size_t{200} << 20);  // and 200 MB for the rest
+    const rlimit lim{limit, limit};
+    setrlimit(RLIMIT_AS, &lim);
+    try {
+      const sd::ImageFolder f(root, sd::ImageFolderOptions().threads(threads));
+      std::_Exit(f.size() == 9 ? 0 : 1);
+    } catch (const std::exception& e) {
+      const bool named = std::string(e.what()).find("ImageFolder: cannot start a decoding thread") != std::string::npos;
+      std::_Exit(named ? 2 : 3);
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+}  // namespace
+
+TEST_CASE("ImageFolder names a decoding thread that cannot start instead of terminating", "[data][image_folder]") {
+  sc_test::TempDir tmp("imgfolder-threads");
+  const auto root = crafted_folder(tmp.path / "set");
+  // Room for one thread of the 8 asked: the one that started decodes everything (it used to std::terminate).
+  CHECK(decode_with_room_for(root, 1, 8) == 0);
+  // Room for none: an error naming the cause and the option.
+  CHECK(decode_with_room_for(root, 0, 8) == 2);
+}
+
+TEST_CASE("ImageFolder's default thread count is the CPUs the process may use", "[data][image_folder]") {
+  const int cpus = superconv::system::usable_cpus();
+  CHECK(cpus >= 1);
+  CHECK(cpus <= static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
 }
 
 TEST_CASE("ImageFolder names an empty class, an empty root and a missing root", "[data][image_folder]") {

@@ -5,6 +5,7 @@
 
 #include <superconv/data/dataset.hpp>
 #include <superconv/data/image_io.hpp>
+#include <superconv/system/cpus.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -49,12 +50,20 @@ struct ImageFolderOptions {
   /// kStop (default): the first bad file is an error naming it; kSkip: bad files are left out and listed in
   /// ImageFolder::skipped().
   TORCH_ARG(OnBadImage, on_error) = OnBadImage::kStop;
-  /// Decoding threads; 0 (default) uses std::thread::hardware_concurrency().
+  /// Decoding threads; 0 (default): the CPUs this process may use (system::usable_cpus(): affinity and cgroup quota).
   TORCH_ARG(std::int64_t, threads) = 0;
   /// Called on the constructing thread about every 50 ms and at the end with (files done, files in all); the last
   /// call has done == total unless an error stops the reading.
   TORCH_ARG(std::function<void(std::int64_t, std::int64_t)>, progress);
 };
+
+namespace detail {
+/// Whether reading stops after a file's result: on an error with kStop, and on a fatal one (a size mismatch) always;
+/// a skippable error with kSkip stops nothing.
+inline bool stops_reading(const std::string& error, bool fatal, bool skip) {
+  return !error.empty() && (!skip || fatal);
+}
+}  // namespace detail
 
 /// A file ImageFolder left out, and why.
 struct SkippedImage {
@@ -182,10 +191,13 @@ class ImageFolder {
 
     std::atomic<std::size_t> next{first_ + 1};
     std::atomic<std::int64_t> done{static_cast<std::int64_t>(first_ + 1)};
-    std::atomic<bool> stop{!errors[first_].empty()};
+    const bool skip = options_.on_error() == OnBadImage::kSkip;
+    // A skippable failure of the first file stops nothing: the others are still decoded (never left as garbage).
+    std::atomic<bool> stop{detail::stops_reading(errors[first_], fatal[first_], skip)};
+    std::vector<char> reached(n, 0);  // files a worker finished: only these may be kept
+    reached[first_] = 1;
     std::mutex m;
     std::condition_variable cv;
-    const bool skip = options_.on_error() == OnBadImage::kSkip;
     auto worker = [&] {
       // Check before claiming: every claimed file is decoded, so the claimed files are a prefix of the list.
       for (std::size_t i = 0; !stop.load() && (i = next++) < n;) {
@@ -195,7 +207,8 @@ class ImageFolder {
           errors[i] = "ImageFolder: " + files_[i].string() + ": " + e.what();
           fatal[i] = 1;
         }
-        if (!errors[i].empty() && (!skip || fatal[i])) stop = true;
+        reached[i] = 1;
+        if (detail::stops_reading(errors[i], fatal[i], skip)) stop = true;
         // Wake the constructing thread only to finish; it reports progress every 50 ms on its own.
         if (++done == total || stop.load()) {
           std::lock_guard<std::mutex> guard(m);
@@ -203,12 +216,18 @@ class ImageFolder {
         }
       }
     };
-    auto threads =
-        options_.threads() > 0 ? options_.threads() : static_cast<std::int64_t>(std::thread::hardware_concurrency());
+    auto threads = options_.threads() > 0 ? options_.threads() : static_cast<std::int64_t>(system::usable_cpus());
     threads = std::max<std::int64_t>(1, std::min<std::int64_t>(threads, total - static_cast<std::int64_t>(first_)));
     std::vector<std::thread> pool;
-    for (std::int64_t t = 0; t < threads; ++t) pool.emplace_back(worker);
-    try {
+    pool.reserve(static_cast<std::size_t>(threads));
+    try {  // a thread that cannot start (a process limit) is an error, not std::terminate on the others
+      try {
+        for (std::int64_t t = 0; t < threads; ++t) pool.emplace_back(worker);
+      } catch (const std::system_error& e) {
+        TORCH_CHECK(!pool.empty(), "ImageFolder: cannot start a decoding thread (", e.what(), "); set ",
+                    "ImageFolderOptions().threads(n) lower, got ", threads);
+        // Fewer threads than asked: those that started decode every file.
+      }
       std::int64_t reported = -1;
       std::unique_lock<std::mutex> lock(m);
       while (true) {
@@ -224,7 +243,8 @@ class ImageFolder {
       }
     } catch (...) {
       stop = true;
-      for (auto& t : pool) t.join();
+      for (auto& t : pool)
+        if (t.joinable()) t.join();
       throw;
     }
     for (auto& t : pool) t.join();
@@ -232,6 +252,8 @@ class ImageFolder {
     // is reached) is the same for any thread count.
     std::vector<std::int64_t> keep;
     for (std::size_t i = 0; i < n; ++i) {
+      TORCH_CHECK(reached[i] || !errors[i].empty(), "ImageFolder: ", files_[i].string(),
+                  " was never decoded (internal error)");
       if (errors[i].empty()) {
         keep.push_back(static_cast<std::int64_t>(i));
         continue;
