@@ -10,6 +10,10 @@
 
 #include <fstream>
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 using namespace superconv::nn;
 
 namespace {
@@ -95,7 +99,38 @@ TEST_CASE("state dict: files that are not state dicts are named errors", "[nn][s
   model->save(archive);
   superconv::train::save_archive_atomic(archive, dir.path / "checkpoint.pt");
   CHECK_THROWS_WITH(load_state_dict(*model, dir.path / "checkpoint.pt"),
-                    SC_CONTAINS("checkpoint.pt is a superconv training checkpoint (checkpoint.pt), not a state dict"));
+                    SC_CONTAINS("checkpoint.pt is a superconv training checkpoint (checkpoint.pt), not a state dict") &&
+                        SC_CONTAINS("restore it with train::load_checkpoint"));
+  // And the other way round: model.pt given to the checkpoint reader names the function that reads it.
+  save_state_dict(*model, dir.path / "model.pt");
+  torch::serialize::InputArchive in;
+  CHECK_THROWS_WITH(superconv::train::load_archive(in, dir.path / "model.pt"),
+                    SC_CONTAINS("model.pt (") && SC_CONTAINS("read that with nn::load_state_dict"));
+}
+
+TEST_CASE("state dict: a file is read record by record, never held whole in memory", "[nn][state_dict]") {
+  sc_test::TempDir dir("state-dict-memory");
+  const auto p = dir.path / "big.pt";
+  save_tensor_dict({{"w", at::arange(std::int64_t{16} << 20, at::kFloat)}}, p);  // 64 MB
+  const std::size_t file = std::filesystem::file_size(p);
+  const pid_t pid = fork();
+  if (pid == 0) {  // room for the tensor and a half: not for a copy of the file besides (it used to hold three)
+    long pages = 0;
+    std::ifstream("/proc/self/statm") >> pages;
+    const auto limit = static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) + file * 3 / 2;
+    const rlimit lim{limit, limit};
+    setrlimit(RLIMIT_AS, &lim);
+    try {
+      const auto d = read_state_dict(p);
+      std::_Exit(d.at("w").numel() == (std::int64_t{16} << 20) ? 0 : 2);
+    } catch (...) {
+      std::_Exit(1);
+    }
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("state dict: Python's OrderedDict pickle is rewritten for LibTorch's reader", "[nn][state_dict]") {

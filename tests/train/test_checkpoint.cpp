@@ -7,6 +7,7 @@
 #include <superconv/data/device_loader.hpp>
 #include <superconv/nn/custom_resnet.hpp>
 
+#include <torch/nn/modules/linear.h>
 #include <torch/optim/adam.h>
 #include <torch/optim/sgd.h>
 
@@ -70,6 +71,48 @@ TEST_CASE("a checkpoint restores model, optimizer, state and the loader's order,
       CHECK(st2.epoch == 2);
     }
   }
+}
+
+TEST_CASE("a checkpoint the loader refuses changes nothing: model and optimizer stay as they were",
+          "[train][checkpoint]") {
+  sc_test::TempDir tmp("ckpt-all-or-nothing");
+  const auto p = tmp.path / "checkpoint.pt";
+  torch::manual_seed(1);
+  torch::nn::Linear a(4, 3), b(4, 3);
+  torch::optim::SGD sa(a->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
+  torch::optim::SGD sb(b->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
+  for (auto* m : {&a, &b}) {  // one step each, so both optimizers hold momentum
+    auto& opt = m == &a ? sa : sb;
+    opt.zero_grad();
+    (*m)->forward(at::randn({5, 4})).pow(2).sum().backward();
+    opt.step();
+  }
+  const auto images = at::randint(0, 255, {10, 3, 8, 8}, at::kByte);
+  sc::data::DeviceLoader la(images, at::arange(10) % 3, sc::data::DeviceLoaderOptions(4).seed(5));
+  la.start_epoch();
+  save_checkpoint(p, *a, sa, some_state(), la);
+  // Resuming with other data (another --train-limit): the loader refuses the saved order.
+  sc::data::DeviceLoader other(at::randint(0, 255, {12, 3, 8, 8}, at::kByte), at::arange(12) % 3,
+                               sc::data::DeviceLoaderOptions(4).seed(5));
+  const auto momentum = [&](const at::Tensor& param) {
+    return static_cast<torch::optim::SGDParamState&>(*sb.state().at(param.unsafeGetTensorImpl()))
+        .momentum_buffer()
+        .clone();
+  };
+  std::vector<at::Tensor> params, moments;
+  for (const auto& q : b->parameters()) params.push_back(q.detach().clone()), moments.push_back(momentum(q));
+  CHECK_THROWS_WITH(load_checkpoint(p, *b, sb, other, c10::Device(c10::kCPU)),
+                    SC_CONTAINS("nothing was restored") && SC_CONTAINS("saved order has 10 entries"));
+  for (std::size_t i = 0; i < params.size(); ++i) {
+    INFO("parameter " << i);
+    CHECK(at::equal(b->parameters()[i], params[i]));  // not the checkpoint's weights
+    CHECK_FALSE(at::equal(b->parameters()[i], a->parameters()[i]));
+    CHECK(at::equal(momentum(b->parameters()[i]), moments[i]));
+  }
+  // The same checkpoint with the right loader still restores everything.
+  sc::data::DeviceLoader same(images, at::arange(10) % 3, sc::data::DeviceLoaderOptions(4).seed(5));
+  CHECK(load_checkpoint(p, *b, sb, same, c10::Device(c10::kCPU)).loader_state_restored);
+  for (std::size_t i = 0; i < params.size(); ++i) CHECK(at::equal(b->parameters()[i], a->parameters()[i]));
 }
 
 TEST_CASE("a checkpoint for another model, optimizer or format names the first mismatch", "[train][checkpoint]") {

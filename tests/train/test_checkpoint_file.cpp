@@ -3,10 +3,14 @@
 #include "support.hpp"
 
 #include <csignal>
+#include <functional>
+#include <stdexcept>
 #include <fstream>
 #include <iterator>
 
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 using namespace superconv::train;
 
@@ -30,6 +34,27 @@ std::int64_t load_epoch(const std::filesystem::path& p) {
   c10::IValue v;
   in.read("epoch", v);
   return v.toInt();
+}
+/// Runs `f` in a child process whose address space may grow by `room` bytes beyond what it maps now; true when `f`
+/// returned (false when it threw, e.g. bad_alloc, or died).
+bool fits_in(std::size_t room, const std::function<void()>& f) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    long pages = 0;
+    std::ifstream("/proc/self/statm") >> pages;
+    const auto limit = static_cast<rlim_t>(pages) * static_cast<rlim_t>(sysconf(_SC_PAGESIZE)) + room;
+    const rlimit lim{limit, limit};
+    setrlimit(RLIMIT_AS, &lim);
+    try {
+      f();
+    } catch (...) {
+      std::_Exit(1);
+    }
+    std::_Exit(0);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 }  // namespace
 
@@ -128,4 +153,19 @@ TEST_CASE("a checksummed archive whose zip record claims more bytes than the fil
   CHECK_THROWS_WITH(load_epoch(tmp.path / "huge.pt"), SC_CONTAINS("huge.pt is damaged: zip record 0 claims"));
   CHECK_THAT(d::zip_problem("PK"), SC_CONTAINS("too short"));
   CHECK_THAT(d::zip_problem(std::string(100, 'x')), SC_CONTAINS("no zip end-of-central-directory record"));
+}
+
+TEST_CASE("a checkpoint is read into memory once: the file and its tensors, no further copies",
+          "[train][checkpoint_file]") {
+  sc_test::TempDir tmp("ckpt-memory");
+  const auto p = tmp.path / "big.pt";
+  constexpr std::int64_t kFloats = std::int64_t{16} << 20;  // 64 MB of weights
+  save_epoch(p, 5, kFloats);
+  const std::size_t file = std::filesystem::file_size(p);
+  // The file's bytes and the loaded tensor, with room to spare; three copies of the file (string, substring,
+  // stream) and the tensor do not fit.
+  CHECK(fits_in(file * 5 / 2, [&] {
+    if (load_epoch(p) != 5) throw std::runtime_error("wrong epoch");
+  }));
+  CHECK(load_epoch(p) == 5);
 }

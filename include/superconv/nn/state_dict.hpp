@@ -16,9 +16,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
+#include <ios>
 #include <map>
 #include <set>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -79,14 +80,22 @@ inline void save_state_dict(const torch::nn::Module& module, const std::filesyst
 inline std::map<std::string, at::Tensor> read_state_dict(const std::filesystem::path& path) {
   std::ifstream in(path, std::ios::binary);
   TORCH_CHECK(in, "load_state_dict: ", path.string(), ": cannot open (does it exist?)");
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  TORCH_CHECK(!detail::is_superconv_checkpoint(bytes), "load_state_dict: ", path.string(), " is a superconv ",
-              "training checkpoint (checkpoint.pt), not a state dict: give the run's model.pt");
-  TORCH_CHECK(bytes.size() >= 4 && bytes.compare(0, 4, "PK\x03\x04") == 0, "load_state_dict: ", path.string(),
+  // Only the head and the tail here; the records are then read from the file one by one (never the whole file).
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path, ec);
+  TORCH_CHECK(!ec, "load_state_dict: ", path.string(), ": cannot read its size: ", ec.message());
+  std::string head(4, '\0'), tail(size >= 32 ? 32 : 0, '\0');
+  in.read(head.data(), 4);
+  head.resize(static_cast<std::size_t>(in.gcount()));
+  if (!tail.empty()) in.clear(), in.seekg(static_cast<std::streamoff>(size - 32)), in.read(tail.data(), 32);
+  TORCH_CHECK(!detail::is_superconv_checkpoint(tail), "load_state_dict: ", path.string(), " is a superconv ",
+              "training checkpoint (checkpoint.pt), not a state dict: restore it with train::load_checkpoint (or ",
+              "Trainer::load_checkpoint); load_state_dict reads a run's model.pt");
+  TORCH_CHECK(head == std::string("PK\x03\x04", 4), "load_state_dict: ", path.string(),
               " is not a PyTorch state dict file (not the zip format of torch.save)");
   c10::IValue value;
   try {
-    value = torch_load_value(bytes, path);
+    value = torch_load_file(path);
   } catch (const c10::Error& e) {
     TORCH_CHECK(false, "load_state_dict: ", path.string(),
                 " is not a readable state dict: ", e.what_without_backtrace());

@@ -9,6 +9,7 @@
 #include <ATen/core/ivalue.h>
 #include <c10/util/Exception.h>
 #include <caffe2/serialize/inline_container.h>
+#include <caffe2/serialize/read_adapter_interface.h>
 #include <torch/csrc/jit/serialization/pickler.h>
 #include <torch/csrc/jit/serialization/pickler_helper.h>
 #include <torch/csrc/jit/serialization/unpickler.h>
@@ -17,7 +18,7 @@
 #include <cstdint>
 #include <cstring>
 #include <filesystem>
-#include <sstream>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -120,14 +121,27 @@ inline std::string torch_save_bytes(const std::vector<std::pair<std::string, at:
   return zip;
 }
 
-/// The value a torch.save file's `bytes` hold (Python's OrderedDict arrives as a (dict, attributes) pair: see
-/// detail::rewrite_ordered_dicts). `file` names the bytes in errors.
-inline c10::IValue torch_load_value(const std::string& bytes, const std::filesystem::path& file) {
-  std::istringstream stream(bytes);
-  caffe2::serialize::PyTorchStreamReader reader(&stream);
+namespace detail {
+/// A byte range as PyTorchStreamReader's input, read where it lies (an istringstream would copy it).
+class BytesReadAdapter : public caffe2::serialize::ReadAdapterInterface {
+ public:
+  explicit BytesReadAdapter(const std::string& bytes) : bytes_(bytes) {}
+  std::size_t size() const override { return bytes_.size(); }
+  std::size_t read(std::uint64_t pos, void* buf, std::size_t n, const char* /*what*/) const override {
+    if (pos >= bytes_.size()) return 0;
+    const auto k = std::min<std::size_t>(n, bytes_.size() - static_cast<std::size_t>(pos));
+    std::memcpy(buf, bytes_.data() + pos, k);
+    return k;
+  }
+
+ private:
+  const std::string& bytes_;
+};
+
+inline c10::IValue load_value(caffe2::serialize::PyTorchStreamReader& reader, const std::filesystem::path& file) {
   TORCH_CHECK(reader.hasRecord("data.pkl"), "no data.pkl record (a TorchScript module or torch::save archive?)");
   const auto record = reader.getRecord("data.pkl");
-  const std::string pickle = detail::rewrite_ordered_dicts(
+  const std::string pickle = rewrite_ordered_dicts(
       std::string(static_cast<const char*>(std::get<0>(record).get()), std::get<1>(record)), file);
   std::size_t pos = 0;
   torch::jit::Unpickler unpickler(
@@ -141,6 +155,21 @@ inline c10::IValue torch_load_value(const std::string& bytes, const std::filesys
       c10::Device(c10::kCPU));
   unpickler.set_version(reader.version());
   return unpickler.parse_ivalue();
+}
+}  // namespace detail
+
+/// The value a torch.save file's `bytes` hold (Python's OrderedDict arrives as a (dict, attributes) pair: see
+/// detail::rewrite_ordered_dicts). `file` names the bytes in errors.
+inline c10::IValue torch_load_value(const std::string& bytes, const std::filesystem::path& file) {
+  caffe2::serialize::PyTorchStreamReader reader(std::make_shared<detail::BytesReadAdapter>(bytes));
+  return detail::load_value(reader, file);
+}
+
+/// torch_load_value() for a file, read record by record from the disk: the file is never held in memory whole,
+/// only the tensors it holds.
+inline c10::IValue torch_load_file(const std::filesystem::path& file) {
+  caffe2::serialize::PyTorchStreamReader reader(file.string());
+  return detail::load_value(reader, file);
 }
 
 }  // namespace nn

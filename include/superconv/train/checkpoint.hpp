@@ -3,6 +3,7 @@
 // checked against the model, optimizer and loader it is loaded into.
 #pragma once
 
+#include <superconv/system/error_message.hpp>
 #include <superconv/train/checkpoint_file.hpp>
 #include <superconv/train/metrics.hpp>
 
@@ -17,8 +18,10 @@
 #include <torch/serialize/output-archive.h>
 
 #include <cstdint>
+#include <exception>
 #include <filesystem>
 #include <map>
+#include <sstream>
 #include <string>
 #include <type_traits>
 #include <typeinfo>
@@ -157,18 +160,38 @@ TrainingState load_checkpoint(const std::filesystem::path& path, torch::nn::Modu
   return restore_checkpoint(a, path, model, optimizer, loader);
 }
 
+namespace detail {
+/// An object's archive state (a module's or an optimizer's) as bytes, to put back if a restore fails part-way.
+template <typename T>
+std::string snapshot(const T& x) {
+  torch::serialize::OutputArchive a;
+  x.save(a);
+  std::ostringstream out;
+  a.save_to(out);
+  return out.str();
+}
+template <typename T>
+void roll_back(T& x, const std::string& bytes) {
+  torch::serialize::InputArchive a;
+  a.load_from(bytes.data(), bytes.size());
+  x.load(a);
+}
+}  // namespace detail
+
 /// load_checkpoint() for an archive already loaded (and its checksum checked); `path` names it in errors.
+/// All or nothing: everything is read and checked first; when the model, the optimizer or the loader then refuses
+/// its part (a loader over other data: another number of records), model and optimizer are put back as they were
+/// and the loader is left alone (its `load` must check before it changes anything, as DeviceLoader's does).
 template <typename Loader>
 TrainingState restore_checkpoint(torch::serialize::InputArchive& a, const std::filesystem::path& path,
                                  torch::nn::Module& model, torch::optim::Optimizer& optimizer, Loader& loader) {
   check_manifest(a, model, optimizer, path);
   TrainingState st;
-  try {
-    torch::serialize::InputArchive model_archive, optimizer_archive;
+  torch::serialize::InputArchive model_archive, optimizer_archive, loader_archive;
+  bool has_loader_state = false;
+  try {  // read everything first: nothing is changed yet
     a.read("model", model_archive);
     a.read("optimizer", optimizer_archive);
-    model.load(model_archive);
-    optimizer.load(optimizer_archive);
     st.epoch = detail::read_int(a, "epoch");
     st.batch = detail::read_int(a, "batch");
     st.scheduler_step = detail::read_int(a, "scheduler_step");
@@ -180,16 +203,25 @@ TrainingState restore_checkpoint(torch::serialize::InputArchive& a, const std::f
     for (std::int64_t i = 0; i + EpochStats::kFields <= h.numel(); i += EpochStats::kFields) {
       st.history.push_back(EpochStats::from_vector(h.data_ptr<double>() + i));
     }
+    if constexpr (detail::has_archive_state<Loader>::value) has_loader_state = a.try_read("loader", loader_archive);
+  } catch (const c10::Error& e) {
+    TORCH_CHECK(false, "checkpoint: ", path.string(), " is incomplete: ", e.what_without_backtrace());
+  }
+  const auto model_before = detail::snapshot(model), optimizer_before = detail::snapshot(optimizer);
+  try {
+    model.load(model_archive);
+    optimizer.load(optimizer_archive);
     if constexpr (detail::has_archive_state<Loader>::value) {
-      torch::serialize::InputArchive loader_archive;
-      if (a.try_read("loader", loader_archive)) {
+      if (has_loader_state) {
         loader.load(loader_archive);
         st.loader_state_restored = true;
       }
     }
-  } catch (const c10::Error& e) {
-    TORCH_CHECK(false, "checkpoint: ", path.string(),
-                " does not fit this model, optimizer or data: ", e.what_without_backtrace());
+  } catch (const std::exception& e) {
+    detail::roll_back(model, model_before);
+    detail::roll_back(optimizer, optimizer_before);
+    TORCH_CHECK(false, "checkpoint: ", path.string(), " does not fit this model, optimizer or data (nothing was ",
+                "restored): ", system::error_message(e));
   }
   return st;
 }

@@ -15,9 +15,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <iterator>
+#include <ios>
 #include <sstream>
 #include <string>
+#include <string_view>
 
 namespace superconv {
 namespace train {
@@ -44,7 +45,7 @@ inline std::uint64_t get_u64(const char* p) {
 /// and every record's stated sizes fit its stored bytes, which lie inside the file, so
 /// that a damaged size field is named here instead of making LibTorch allocate what the field claims. Returns what
 /// is wrong, or an empty string. (Zip64 fields, used above 4 GiB, are left to LibTorch.)
-inline std::string zip_problem(const std::string& bytes) {
+inline std::string zip_problem(std::string_view bytes) {
   auto u16 = [&](std::size_t at) {
     return static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at])) |
            static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + 1])) << 8;
@@ -103,14 +104,20 @@ inline void load_archive_bytes(torch::serialize::InputArchive& archive, const st
                                const std::filesystem::path& path, const c10::optional<c10::Device>& device);
 
 /// Loads an archive that save_archive_atomic wrote, after checking its length and checksum: an empty, truncated,
-/// damaged or foreign file gets an error that names it and what is wrong, and is never read as a checkpoint.
+/// damaged or foreign file gets an error that names it and what is wrong, and is never read as a checkpoint. The
+/// file is read once into memory (its exact size, no second copy) and the archive read from there.
 inline void load_archive(torch::serialize::InputArchive& archive, const std::filesystem::path& path,
                          const c10::optional<c10::Device>& device = c10::nullopt) {
   std::error_code ec;
   TORCH_CHECK(std::filesystem::is_regular_file(path, ec), "checkpoint: ", path.string(), " not found");
+  const auto size = std::filesystem::file_size(path, ec);
+  TORCH_CHECK(!ec, "checkpoint: cannot read the size of ", path.string(), ": ", ec.message());
   std::ifstream in(path, std::ios::binary);
   TORCH_CHECK(in, "checkpoint: cannot open ", path.string());
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string bytes(static_cast<std::size_t>(size), '\0');
+  in.read(bytes.data(), static_cast<std::streamsize>(size));
+  TORCH_CHECK(in.gcount() == static_cast<std::streamsize>(size), "checkpoint: cannot read ", path.string(), " (",
+              in.gcount(), " of ", size, " bytes)");
   load_archive_bytes(archive, bytes, path, device);
 }
 
@@ -123,21 +130,23 @@ inline void load_archive_bytes(torch::serialize::InputArchive& archive, const st
   const char* t = bytes.data() + (n >= detail::kTrailerSize ? n - detail::kTrailerSize : 0);
   TORCH_CHECK(n >= detail::kTrailerSize && std::memcmp(t, detail::kTrailerMagic, 8) == 0 &&
                   std::memcmp(t + 24, detail::kTrailerMagic, 8) == 0,
-              "checkpoint: ", path.string(), " (", n,
-              " bytes) does not end with a superconv checksum: it is truncated, ",
-              "or not a checkpoint written by superconv");
+              "checkpoint: ", path.string(), " (", n, " bytes) does not end with a superconv checksum: ",
+              "it is truncated, or not a checkpoint written by superconv",
+              n >= 4 && bytes.compare(0, 4, "PK\x03\x04") == 0 && detail::zip_problem(bytes).empty()
+                  ? " (it is a whole PyTorch zip file: a state dict such as a run's model.pt? read that with "
+                    "nn::load_state_dict; train::load_checkpoint reads the checkpoint.pt a Trainer writes)"
+                  : "");
   const auto length = detail::get_u64(t + 8), expected = detail::get_u64(t + 16);
   TORCH_CHECK(length == n - detail::kTrailerSize, "checkpoint: ", path.string(), " is damaged: its trailer says ",
               length, " bytes of content, the file holds ", n - detail::kTrailerSize);
   const auto actual = detail::fnv1a64(bytes.data(), static_cast<std::size_t>(length));
   TORCH_CHECK(actual == expected, "checkpoint: ", path.string(), " is damaged: checksum ",
               fmt::format("{:016x}", actual), " does not match the stored ", fmt::format("{:016x}", expected));
-  const auto content_bytes = bytes.substr(0, static_cast<std::size_t>(length));
-  const auto problem = detail::zip_problem(content_bytes);
+  // The archive is read where the bytes are: no substring, no stream copy.
+  const auto problem = detail::zip_problem(std::string_view(bytes.data(), static_cast<std::size_t>(length)));
   TORCH_CHECK(problem.empty(), "checkpoint: ", path.string(), " is damaged: ", problem);
   try {
-    std::istringstream content(content_bytes);
-    archive.load_from(content, device);
+    archive.load_from(bytes.data(), static_cast<std::size_t>(length), device);
   } catch (const std::exception& e) {
     TORCH_CHECK(false, "checkpoint: ", path.string(), " is not a readable checkpoint: ", e.what());
   }
