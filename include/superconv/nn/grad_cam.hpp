@@ -16,7 +16,8 @@ namespace nn {
 /// Grad-CAM maps and what they explain.
 struct GradCamResult {
   /// [B, H, W] float in [0, 1] at the input's size: ReLU of the feature channels weighted by the mean gradient of
-  /// the class score, bilinearly upsampled, min-max normalised per image (a map without evidence is all zero).
+  /// the class score, bilinearly upsampled, divided by its maximum per image (evidence everywhere is 1 everywhere;
+  /// a map without evidence is all zero).
   at::Tensor maps;
   /// [B, num_classes], the model's logits; [B] int64, the class each map explains.
   at::Tensor logits, classes;
@@ -53,11 +54,10 @@ inline GradCamResult grad_cam(const std::function<at::Tensor(const at::Tensor&)>
   const auto weights = grad.to(at::kFloat).mean({2, 3}, /*keepdim=*/true);
   auto cam = at::relu((weights * f).sum(1, /*keepdim=*/true));
   cam = at::upsample_bilinear2d(cam, {input.size(2), input.size(3)}, /*align_corners=*/false).squeeze(1);
-  const auto flat = cam.flatten(1);
-  const auto lo = std::get<0>(flat.min(1)).view({-1, 1, 1});
-  const auto span = std::get<0>(flat.max(1)).view({-1, 1, 1}) - lo;
-  // An image without evidence (a constant map) becomes all zero, never NaN.
-  r.maps = at::where(span > 1e-12, (cam - lo) / span.clamp_min(1e-12), at::zeros_like(cam)).clamp(0, 1);
+  // Scaled by each map's maximum, as the reference implementation does (not min-max: evidence spread over the
+  // whole image stays 1 everywhere instead of becoming 0); a map without evidence (all 0) stays 0, never NaN.
+  const auto peak = std::get<0>(cam.flatten(1).max(1)).view({-1, 1, 1});
+  r.maps = at::where(peak > 1e-12, cam / peak.clamp_min(1e-12), at::zeros_like(cam)).clamp(0, 1);
   return r;
 }
 
