@@ -3,11 +3,15 @@
 // ranks (`--worker`, see main.cpp) that meet through a FileStore in a fresh temporary folder (no network port).
 #include <superconv/distributed/environment.hpp>
 #include <superconv/distributed/process_group.hpp>
+#include <superconv/distributed/rendezvous.hpp>
 
 #include "support.hpp"
 
 #include "distributed/scenarios.hpp"
 
+#include <c10/core/impl/DeviceGuardImplInterface.h>
+#include <torch/csrc/distributed/c10d/FileStore.hpp>
+#include <torch/cuda.h>
 #include <torch/nn/modules/batchnorm.h>
 
 #include <signal.h>
@@ -87,6 +91,12 @@ int worker(const std::string& scenario, int rank, int world, const std::string& 
     collectives(*replicas);
     write_text(mine("ok"), "ok");
     return 0;
+  }
+  if (scenario == "crash") {  // joins, takes part in one collective and ends without a word: the store file stays
+    auto t = at::ones({2});
+    replicas->all_reduce_sum(t);
+    write_text(mine("joined"), "joined");
+    std::_Exit(0);
   }
   if (scenario == "train") {
     save_outcome(train_tiny(replicas), dir / ("outcome_rank" + std::to_string(rank) + ".pt"));
@@ -335,4 +345,98 @@ TEST_CASE("distributed: options are checked and errors name the value", "[distri
   CHECK(sc::distributed::per_rank_batch(512, 4) == 128);
   CHECK(sc::distributed::device_for_local_rank(c10::Device("cuda"), 3) == c10::Device("cuda:3"));
   CHECK(sc::distributed::device_for_local_rank(c10::Device("cpu"), 3) == c10::Device("cpu"));
+}
+
+TEST_CASE("distributed: a store file left by a crashed run does not mislead the next run", "[distributed]") {
+  sc_test::TempDir dir("dist-stale-store");
+  REQUIRE(launch("crash", 2, dir.path, 60) == std::vector<int>{0, 0});
+  REQUIRE(fs::exists(dir.path / "store"));  // no clean exit removed it: the first run's keys are still there
+  const auto codes = launch("collectives", 2, dir.path, 90);
+  CHECK(codes == std::vector<int>{0, 0});
+  CHECK(fs::exists(dir.path / "ok_rank0.txt"));
+  CHECK(fs::exists(dir.path / "ok_rank1.txt"));
+}
+
+TEST_CASE("distributed: each run takes its own keys in a store", "[distributed]") {
+  sc_test::TempDir dir("dist-run-prefix");
+  c10d::FileStore store((dir.path / "store").string(), 2);
+  CHECK(sc::distributed::run_prefix(store, "p", 2) == "p/run_0");
+  CHECK(sc::distributed::run_prefix(store, "p", 2) == "p/run_0");  // the second rank of the first run
+  CHECK(sc::distributed::run_prefix(store, "p", 2) == "p/run_1");  // the next run on the same file
+  CHECK(sc::distributed::run_prefix(store, "q", 2) == "q/run_0");
+}
+
+TEST_CASE("distributed: GLOO_SOCKET_IFNAME may list interfaces separated by commas", "[distributed]") {
+  using sc::distributed::socket_interfaces;
+  CHECK(socket_interfaces("").empty());
+  CHECK(socket_interfaces("eth0") == std::vector<std::string>{"eth0"});
+  CHECK(socket_interfaces("eth0,ib0") == std::vector<std::string>{"eth0", "ib0"});
+  CHECK_THROWS_WITH(socket_interfaces("eth0,,ib0"), SC_CONTAINS("GLOO_SOCKET_IFNAME has an empty interface name in "
+                                                                "'eth0,,ib0'"));
+  // Two ranks meet with a list (the loopback twice: one Gloo device per entry); a list used to fail to join.
+  sc_test::TempDir dir("dist-ifname");
+  ::setenv("GLOO_SOCKET_IFNAME", "lo,lo", 1);
+  const auto codes = launch("collectives", 2, dir.path);
+  ::unsetenv("GLOO_SOCKET_IFNAME");
+  CHECK(codes == std::vector<int>{0, 0});
+}
+
+TEST_CASE("distributed: MASTER_PORT and master_port outside 1..65535 are refused, naming the value",
+          "[distributed]") {
+  const char* saved = std::getenv("MASTER_PORT");
+  const std::string keep = saved ? saved : "";
+  ::setenv("MASTER_PORT", "70000", 1);  // used to wrap to 4464
+  CHECK_THROWS_WITH(sc::distributed::launch_environment(), SC_CONTAINS("MASTER_PORT must be a port in 1..65535, got 70000"));
+  ::setenv("MASTER_PORT", "99999999999", 1);
+  CHECK_THROWS_WITH(sc::distributed::launch_environment(),
+                    SC_CONTAINS("MASTER_PORT must be an integer, got '99999999999'"));
+  if (saved) ::setenv("MASTER_PORT", keep.c_str(), 1); else ::unsetenv("MASTER_PORT");
+  CHECK_THROWS_WITH(sc::distributed::ProcessGroup(sc::distributed::ProcessGroupOptions(0, 2).master_port(70000)),
+                    SC_CONTAINS("master_port must be in 1..65535, got 70000"));
+}
+
+TEST_CASE("distributed: a bare cuda device is the local rank's GPU and a model elsewhere is a named error",
+          "[distributed]") {
+  namespace sd = sc::distributed;
+  // A world of one starts nothing, so the resolution can be checked without a GPU.
+  CHECK(sd::ProcessGroup(sd::ProcessGroupOptions(0, 1).device(c10::Device("cuda"))).options().device() ==
+        c10::Device("cuda:0"));
+  CHECK(sd::ProcessGroup(sd::ProcessGroupOptions(0, 1).device(c10::Device("cuda")).local_rank(3)).options().device() ==
+        c10::Device("cuda:3"));
+  CHECK(sd::ProcessGroup(sd::ProcessGroupOptions(0, 1).device(c10::Device("cuda:1"))).options().device() ==
+        c10::Device("cuda:1"));
+  CHECK(sd::ProcessGroup(sd::ProcessGroupOptions(0, 1)).options().device() == c10::Device("cpu"));
+  CHECK_NOTHROW(sd::check_model_device(c10::Device("cuda:1"), c10::Device("cuda:1")));
+  CHECK_NOTHROW(sd::check_model_device(c10::Device("cpu"), c10::Device("cuda:1")));  // Gloo through the host
+  CHECK_THROWS_WITH(sd::check_model_device(c10::Device("cuda:0"), c10::Device("cuda:1")),
+                    SC_CONTAINS("the model is on cuda:1 but the process group's collectives run on cuda:0"));
+  CHECK_THROWS_WITH(sd::check_model_device(c10::Device("cuda:0"), c10::Device("cpu")),
+                    SC_CONTAINS("the model is on cpu but the process group's collectives run on cuda:0"));
+  CHECK_NOTHROW(sd::use_device(c10::Device("cpu")));
+}
+
+TEST_CASE("distributed: use_device makes the local rank's GPU the current one", "[distributed][cuda]") {
+  if (!torch::cuda::is_available()) SC_SKIP("no CUDA device");
+  const c10::Device last(c10::kCUDA, static_cast<c10::DeviceIndex>(torch::cuda::device_count() - 1));
+  sc::distributed::use_device(last);
+  CHECK(c10::impl::getDeviceGuardImpl(c10::kCUDA)->getDevice() == last);
+  sc::distributed::use_device(c10::Device(c10::kCUDA, 0));
+  CHECK(c10::impl::getDeviceGuardImpl(c10::kCUDA)->getDevice() == c10::Device(c10::kCUDA, 0));
+}
+
+TEST_CASE("distributed: NCCL collectives are made to throw on a timeout unless the user chose otherwise",
+          "[distributed]") {
+  const char* saved = std::getenv("TORCH_NCCL_BLOCKING_WAIT");
+  const std::string keep = saved ? saved : "";
+  const char* saved_old = std::getenv("NCCL_BLOCKING_WAIT");
+  const std::string keep_old = saved_old ? saved_old : "";
+  ::unsetenv("TORCH_NCCL_BLOCKING_WAIT");
+  ::unsetenv("NCCL_BLOCKING_WAIT");
+  CHECK(sc::distributed::enable_nccl_blocking_wait());
+  CHECK(std::string(std::getenv("TORCH_NCCL_BLOCKING_WAIT")) == "1");
+  ::setenv("TORCH_NCCL_BLOCKING_WAIT", "0", 1);  // the user's choice stands
+  CHECK_FALSE(sc::distributed::enable_nccl_blocking_wait());
+  CHECK(std::string(std::getenv("TORCH_NCCL_BLOCKING_WAIT")) == "0");
+  if (saved) ::setenv("TORCH_NCCL_BLOCKING_WAIT", keep.c_str(), 1); else ::unsetenv("TORCH_NCCL_BLOCKING_WAIT");
+  if (saved_old) ::setenv("NCCL_BLOCKING_WAIT", keep_old.c_str(), 1);
 }

@@ -57,6 +57,24 @@ TEST_CASE("Replicas: one process is the identity", "[train][replicas]") {
   CHECK_FALSE(sc::train::is_distributed(std::make_shared<sc::train::Replicas>()));
 }
 
+TEST_CASE("Replicas: collectives take temporaries, p.grad() and const tensors", "[train][replicas]") {
+  // Tensors are handles: the collectives take `const at::Tensor&` and still write in place, so these compile.
+  struct Doubling : sc::train::Replicas {
+    void all_reduce_sum(const at::Tensor& t) override { t.mul_(2); }
+    void broadcast(const at::Tensor& t, int) override { t.add_(1); }
+  } twice;
+  auto p = at::ones({3}).requires_grad_();
+  p.mutable_grad() = at::full({3}, 2.0);
+  twice.all_reduce_sum(p.grad());
+  CHECK(p.grad().equal(at::full({3}, 4.0)));
+  const auto c = at::zeros({2});
+  twice.broadcast(c, 0);
+  CHECK(c.equal(at::ones({2})));
+  twice.all_reduce_sum(at::ones({2}));  // a temporary
+  sc::train::Replicas one;
+  one.average_gradients(*torch::nn::Linear(2, 2), at::zeros({3}));
+}
+
 TEST_CASE("Replicas: a trainer given one process trains bit for bit as without", "[train][replicas]") {
   const auto a = train(nullptr);
   const auto b = train(std::make_shared<sc::train::Replicas>());

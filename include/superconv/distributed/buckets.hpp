@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Many tensors through few collectives: gradients flattened into buckets of consecutive parameters (one dtype and
-// device, up to a byte budget), any tensors flattened per dtype; each result copied back in place.
+// device, up to a byte budget), any tensors flattened per dtype and device; each result copied back in place. The
+// flat tensors are made where the tensors live: the collective moves them if its transport wants them elsewhere.
 #pragma once
 
 #include <ATen/ATen.h>
@@ -22,14 +23,18 @@ using FlatOp = std::function<void(at::Tensor&)>;
 /// one dtype and device, up to `bucket_bytes` (a larger parameter gets a bucket of its own). A parameter without a
 /// gradient takes part with zeros and gets the average. `extra` (when defined) rides in the last bucket and comes
 /// back summed, not averaged: e.g. a step's loss, correct count, record count and stop flag, in the same message
-/// (in a message of its own when the last bucket is bf16 or half, where counts would round).
+/// (in a message of its own when the last bucket is bf16 or half, where counts would round). Each bucket is built
+/// on its parameters' device; `extra` may live anywhere (it travels on the last bucket's device and comes back).
 inline void average_gradients_in_buckets(const std::vector<at::Tensor>& params, int world_size,
-                                         std::int64_t bucket_bytes, const c10::Device& device, at::Tensor& extra,
-                                         const FlatOp& sum) {
+                                         std::int64_t bucket_bytes, const at::Tensor& extra, const FlatOp& sum) {
   at::NoGradGuard no_grad;
   const auto exact = [](c10::ScalarType t) { return t == at::kFloat || t == at::kDouble; };
   if (params.empty() || (extra.defined() && !exact(params.back().scalar_type()))) {
-    if (extra.defined()) sum(extra);  // counts would round in bf16/half: a message of their own
+    if (extra.defined()) {  // counts would round in bf16/half: a message of their own
+      auto own = extra.contiguous();
+      sum(own);
+      if (!own.is_same(extra)) extra.copy_(own);
+    }
     if (params.empty()) return;
   }
   const bool ride = extra.defined() && exact(params.back().scalar_type());
@@ -51,7 +56,9 @@ inline void average_gradients_in_buckets(const std::vector<at::Tensor>& params, 
       const auto& g = params[i].grad();
       pieces.push_back(g.defined() ? g.reshape(-1) : at::zeros({params[i].numel()}, params[i].options()));
     }
-    if (final_bucket && ride) pieces.push_back(extra.reshape(-1).to(device, params[first].scalar_type()));
+    if (final_bucket && ride) {
+      pieces.push_back(extra.reshape(-1).to(params[first].device(), params[first].scalar_type()));
+    }
     auto flat = at::cat(pieces);
     sum(flat);
     std::int64_t offset = 0;
@@ -70,18 +77,21 @@ inline void average_gradients_in_buckets(const std::vector<at::Tensor>& params, 
   }
 }
 
-/// Runs `op` once per dtype on `tensors` flattened together on `device`, then copies the result back into each.
-inline void flat_collective(const std::vector<at::Tensor>& tensors, const c10::Device& device, const FlatOp& op) {
+/// Runs `op` once per dtype and device on `tensors` flattened together where they live, then copies the result back
+/// into each.
+inline void flat_collective(const std::vector<at::Tensor>& tensors, const FlatOp& op) {
   at::NoGradGuard no_grad;
   std::vector<bool> done(tensors.size(), false);
   for (std::size_t i = 0; i < tensors.size(); ++i) {
     if (done[i]) continue;
     std::vector<std::size_t> group;
     for (std::size_t j = i; j < tensors.size(); ++j) {
-      if (!done[j] && tensors[j].scalar_type() == tensors[i].scalar_type()) group.push_back(j), done[j] = true;
+      if (!done[j] && tensors[j].scalar_type() == tensors[i].scalar_type() &&
+          tensors[j].device() == tensors[i].device())
+        group.push_back(j), done[j] = true;
     }
     std::vector<at::Tensor> pieces;
-    for (auto j : group) pieces.push_back(tensors[j].detach().reshape(-1).to(device));
+    for (auto j : group) pieces.push_back(tensors[j].detach().reshape(-1));
     auto flat = at::cat(pieces);
     op(flat);
     std::int64_t offset = 0;

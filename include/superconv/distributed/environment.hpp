@@ -3,19 +3,22 @@
 // the per-rank batch of a global batch, and the device of a local rank.
 #pragma once
 
+#include <superconv/distributed/device.hpp>
 #include <superconv/distributed/process_group.hpp>
+#include <superconv/system/cpus.hpp>
 #include <superconv/train/replicas.hpp>
 
 #include <c10/core/Device.h>
 #include <c10/util/Exception.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
 #include <cstdlib>
 #include <initializer_list>
+#include <limits>
 #include <memory>
 #include <string>
-#include <thread>
 #include <vector>
 
 namespace superconv {
@@ -30,8 +33,11 @@ inline int env_int(const char* name, int fallback) {
   const auto s = env(name);
   if (s.empty()) return fallback;
   char* end = nullptr;
-  const long v = std::strtol(s.c_str(), &end, 10);
-  TORCH_CHECK(end && *end == '\0', "distributed: environment variable ", name, " must be an integer, got '", s, "'");
+  errno = 0;
+  const long long v = std::strtoll(s.c_str(), &end, 10);
+  TORCH_CHECK(end && *end == '\0' && errno == 0 && v >= std::numeric_limits<int>::min() &&
+                  v <= std::numeric_limits<int>::max(),
+              "distributed: environment variable ", name, " must be an integer, got '", s, "'");
   return static_cast<int>(v);
 }
 }  // namespace detail
@@ -60,16 +66,21 @@ inline LaunchEnvironment launch_environment() {
   TORCH_CHECK(e.world_size >= 1, "distributed: WORLD_SIZE must be >= 1, got ", e.world_size);
   TORCH_CHECK(e.rank >= 0 && e.rank < e.world_size, "distributed: RANK must be in [0, WORLD_SIZE = ", e.world_size,
               "), got ", e.rank);
+  TORCH_CHECK(e.local_rank >= 0, "distributed: LOCAL_RANK must be >= 0, got ", e.local_rank);
+  TORCH_CHECK(e.master_port >= 1 && e.master_port <= 65535, "distributed: MASTER_PORT must be a port in 1..65535, got ",
+              e.master_port);
   return e;
 }
 
 /// Replicas for the world the environment describes: one process (train::Replicas, no store, no cost) when
 /// WORLD_SIZE is unset or 1, a ProcessGroup otherwise. `options` gives the timeout, device and bucket size; rank,
-/// world size and store come from the environment. Example: `auto replicas = from_environment();`
+/// local rank, world size and store come from the environment (a bare `cuda` device becomes cuda:LOCAL_RANK, made
+/// the current device). Example: `auto replicas = from_environment(ProcessGroupOptions().device(model_device));`
 inline train::ReplicasPtr from_environment(ProcessGroupOptions options = {}) {
   const auto e = launch_environment();
   if (e.world_size == 1) return std::make_shared<train::Replicas>();
-  options.rank(e.rank).world_size(e.world_size).master_addr(e.master_addr).master_port(e.master_port);
+  options.rank(e.rank).world_size(e.world_size).local_rank(e.local_rank);
+  options.master_addr(e.master_addr).master_port(e.master_port);
   options.host_store(!e.agent_store).store_prefix(options.store_prefix() + "/attempt_" + std::to_string(e.restart));
   return std::make_shared<ProcessGroup>(options);
 }
@@ -83,20 +94,13 @@ inline std::int64_t per_rank_batch(std::int64_t global_batch, int world_size) {
   return global_batch / world_size;
 }
 
-/// The device a local rank uses: `cuda` without an index becomes `cuda:<local_rank>` (one GPU per process);
-/// anything else is kept.
-inline c10::Device device_for_local_rank(c10::Device requested, int local_rank) {
-  if (requested.is_cuda() && !requested.has_index())
-    return c10::Device(c10::kCUDA, static_cast<c10::DeviceIndex>(local_rank));
-  return requested;
-}
-
-/// CPU threads for one of the processes a launcher started on this machine: the cores shared among
-/// LOCAL_WORLD_SIZE processes (torchrun sets it); 0 ("every core", the single-process default) without one.
+/// CPU threads for one of the processes a launcher started on this machine: the CPUs this process may use
+/// (system::usable_cpus()) shared among LOCAL_WORLD_SIZE processes (torchrun sets it); 0 ("every core", the
+/// single-process default) without one.
 inline int threads_per_local_rank() {
   const int local_world = detail::env_int("LOCAL_WORLD_SIZE", 1);
   if (local_world <= 1) return 0;
-  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()) / local_world);
+  return std::max(1, system::usable_cpus() / local_world);
 }
 
 /// Overwrites each value with rank 0's (for numbers only rank 0 computed, such as the LR range test's result).

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <superconv/distributed/buckets.hpp>
+#include <superconv/distributed/device.hpp>
+#include <superconv/distributed/rendezvous.hpp>
 #include <superconv/system/error_message.hpp>
 #include <superconv/train/replicas.hpp>
 
@@ -51,15 +53,22 @@ struct ProcessGroupOptions {
   /// noticed at once (its connections close); this bounds a rank that hangs, or waits while rank 0 alone works
   /// (the recipe's LR range test), so it is generous, as PyTorch's own default.
   TORCH_ARG(std::chrono::milliseconds, timeout) = std::chrono::minutes(30);
-  /// Where the collectives' tensors live: CPU -> Gloo; CUDA -> NCCL (when this LibTorch has it).
+  /// Where the collectives' tensors live: CPU -> Gloo (tensors elsewhere are copied through the host); CUDA ->
+  /// NCCL (when this LibTorch has it), with the model on that same GPU. A bare `cuda` becomes `cuda:<local_rank>`,
+  /// which the group makes the process's current device.
   TORCH_ARG(c10::Device, device) = c10::Device(c10::kCPU);
+  /// This process's index on its machine (torchrun's LOCAL_RANK): the GPU a bare `cuda` device means; -1 (default):
+  /// the rank (every process on one machine).
+  TORCH_ARG(int, local_rank) = -1;
   /// Gradients are averaged in flat buckets of about this many bytes (fewer, larger messages).
   TORCH_ARG(std::int64_t, bucket_bytes) = 25 << 20;
 };
 
 /// A c10d process group as superconv::train::Replicas: Gloo for CPU tensors, NCCL for CUDA tensors where LibTorch
 /// was built with it (USE_C10D_NCCL). Every collective waits for its result; a rank that died or hangs makes the
-/// others throw within the timeout, naming the operation.
+/// others throw within the timeout, naming the operation (under NCCL through TORCH_NCCL_BLOCKING_WAIT, which the
+/// group sets unless the environment chose otherwise: see enable_nccl_blocking_wait). Each run takes its own keys
+/// in the store (run_prefix), so a store file a crashed run left behind does not mislead the next.
 class ProcessGroup : public train::Replicas {
  public:
   explicit ProcessGroup(ProcessGroupOptions options) : options_(std::move(options)) {
@@ -68,7 +77,11 @@ class ProcessGroup : public train::Replicas {
     TORCH_CHECK(r >= 0 && r < w, "distributed::ProcessGroup: rank must be in [0, ", w, "), got ", r);
     TORCH_CHECK(options_.bucket_bytes() > 0, "distributed::ProcessGroup: bucket_bytes must be > 0, got ",
                 options_.bucket_bytes());
+    TORCH_CHECK(!options_.file_store().empty() || (options_.master_port() >= 1 && options_.master_port() <= 65535),
+                "distributed::ProcessGroup: master_port must be in 1..65535, got ", options_.master_port());
+    options_.device(device_for_local_rank(options_.device(), options_.local_rank() >= 0 ? options_.local_rank() : r));
     if (w == 1) return;  // a world of one: no store, no backend, every collective the identity
+    use_device(options_.device());  // NCCL and index-less allocations on this rank's GPU
     c10::intrusive_ptr<c10d::Store> store;
     try {
       if (!options_.file_store().empty()) {
@@ -83,7 +96,7 @@ class ProcessGroup : public train::Replicas {
         store = c10::make_intrusive<c10d::TCPStore>(options_.master_addr(), tcp);
       }
       store->setTimeout(options_.timeout());
-      store = c10::make_intrusive<c10d::PrefixStore>(options_.store_prefix(), store);
+      store = c10::make_intrusive<c10d::PrefixStore>(run_prefix(*store, options_.store_prefix(), w), store);
       backend_ = make_backend(store);
     } catch (const std::exception& e) {
       TORCH_CHECK(false, "distributed::ProcessGroup: rank ", r, " of ", w, " could not join the group (",
@@ -106,17 +119,17 @@ class ProcessGroup : public train::Replicas {
   /// in a world of one.
   const c10::intrusive_ptr<c10d::Backend>& backend() const { return backend_; }
 
-  void all_reduce_sum(at::Tensor& tensor) override {
+  void all_reduce_sum(const at::Tensor& tensor) override {
     if (!backend_) return;
-    on_device(tensor, [&](at::Tensor& t) {
+    on_device(tensor, [&](const at::Tensor& t) {
       std::vector<at::Tensor> v{t};
       finish(backend_->allreduce(v), "all_reduce");
     });
   }
-  void broadcast(at::Tensor& tensor, int root = 0) override {
+  void broadcast(const at::Tensor& tensor, int root = 0) override {
     TORCH_CHECK(root >= 0 && root < size(), "distributed::broadcast: root must be in [0, ", size(), "), got ", root);
     if (!backend_) return;
-    on_device(tensor, [&](at::Tensor& t) {
+    on_device(tensor, [&](const at::Tensor& t) {
       std::vector<at::Tensor> v{t};
       c10d::BroadcastOptions o;
       o.rootRank = root;
@@ -148,12 +161,15 @@ class ProcessGroup : public train::Replicas {
     all_reduce_sum(t);  // a barrier that needs no extra backend features (NCCL's barrier wants a device guess)
   }
 
-  void average_gradients(torch::nn::Module& module, at::Tensor& extra) override {
+  // The module collectives flatten on the tensors' own device and hand the flat tensor to the backend (a copy
+  // through the host for Gloo when the model is on a GPU); a CUDA group refuses a model on another device.
+  void average_gradients(torch::nn::Module& module, const at::Tensor& extra) override {
     if (!backend_) return;
     std::vector<at::Tensor> params;
     for (auto& p : module.parameters())
       if (p.requires_grad()) params.push_back(p);
-    average_gradients_in_buckets(params, size(), options_.bucket_bytes(), options_.device(), extra,
+    check_model(params);
+    average_gradients_in_buckets(params, size(), options_.bucket_bytes(), extra,
                                  [this](at::Tensor& flat) { all_reduce_sum(flat); });
   }
 
@@ -162,15 +178,17 @@ class ProcessGroup : public train::Replicas {
     std::vector<at::Tensor> all;
     for (auto& p : module.parameters()) all.push_back(p);
     for (auto& b : module.buffers()) all.push_back(b);
-    flat_collective(all, options_.device(), [this](at::Tensor& flat) { broadcast(flat, 0); });
+    check_model(all);
+    flat_collective(all, [this](at::Tensor& flat) { broadcast(flat, 0); });
   }
   void average_buffers(torch::nn::Module& module) override {
     if (!backend_) return;
     std::vector<at::Tensor> floating;
     for (auto& b : module.buffers())
       if (b.is_floating_point()) floating.push_back(b);
+    check_model(floating);
     const double inv = 1.0 / size();
-    flat_collective(floating, options_.device(), [this, inv](at::Tensor& flat) {
+    flat_collective(floating, [this, inv](at::Tensor& flat) {
       all_reduce_sum(flat);
       flat.mul_(inv);
     });
@@ -180,6 +198,7 @@ class ProcessGroup : public train::Replicas {
   c10::intrusive_ptr<c10d::Backend> make_backend(const c10::intrusive_ptr<c10d::Store>& store) {
     if (options_.device().is_cuda()) {
 #ifdef USE_C10D_NCCL
+      enable_nccl_blocking_wait();  // a timeout throws from wait(), as under Gloo, instead of ending the process
       auto o = c10d::ProcessGroupNCCL::Options::create();
       o->timeout = options_.timeout();
       return c10::make_intrusive<c10d::ProcessGroupNCCL>(store, rank(), size(), o);
@@ -190,8 +209,9 @@ class ProcessGroup : public train::Replicas {
     }
     auto o = c10d::ProcessGroupGloo::Options::create(options_.timeout());
     const char* iface = std::getenv("GLOO_SOCKET_IFNAME");
-    o->devices.push_back(iface && *iface ? c10d::ProcessGroupGloo::createDeviceForInterface(iface)
-                                         : c10d::ProcessGroupGloo::createDefaultDevice());
+    for (const auto& name : socket_interfaces(iface ? iface : ""))  // "eth0,eth1" as PyTorch: one device each
+      o->devices.push_back(c10d::ProcessGroupGloo::createDeviceForInterface(name));
+    if (o->devices.empty()) o->devices.push_back(c10d::ProcessGroupGloo::createDefaultDevice());
     o->threads = 1;
     return c10::make_intrusive<c10d::ProcessGroupGloo>(store, rank(), size(), o);
   }
@@ -206,9 +226,13 @@ class ProcessGroup : public train::Replicas {
     }
   }
 
+  void check_model(const std::vector<at::Tensor>& tensors) const {
+    for (const auto& t : tensors) check_model_device(options_.device(), t.device());
+  }
+
   /// Runs `op` on `tensor` where the backend wants it (a copy when it lives elsewhere), contiguous.
   template <typename Op>
-  void on_device(at::Tensor& tensor, Op op) {
+  void on_device(const at::Tensor& tensor, Op op) {
     if (tensor.device() == options_.device() && tensor.is_contiguous()) return op(tensor);
     auto t = tensor.to(options_.device()).contiguous();
     op(t);

@@ -32,10 +32,11 @@ class Replicas {
   /// Rank 0: the one that prints, writes files and checkpoints.
   bool is_main() const { return rank() == 0; }
 
-  /// Sums `tensor` over the replicas, in place.
-  virtual void all_reduce_sum(at::Tensor& tensor) { (void)tensor; }
-  /// Overwrites `tensor` with rank `root`'s.
-  virtual void broadcast(at::Tensor& tensor, int root = 0) {
+  /// Sums `tensor` over the replicas, in place. (Tensors are handles: a `const at::Tensor&` still has its values
+  /// replaced, so temporaries and `p.grad()` can be passed.)
+  virtual void all_reduce_sum(const at::Tensor& tensor) { (void)tensor; }
+  /// Overwrites `tensor` with rank `root`'s, in place.
+  virtual void broadcast(const at::Tensor& tensor, int root = 0) {
     (void)tensor;
     (void)root;
   }
@@ -47,7 +48,7 @@ class Replicas {
   /// After backward: replaces each parameter's gradient with its mean over the replicas (a parameter without a
   /// gradient counts as zeros), and sums `extra` (a small 1-D tensor the caller wants reduced too, such as the
   /// step's loss, correct count and a stop flag) in the same collective.
-  virtual void average_gradients(torch::nn::Module& module, at::Tensor& extra) {
+  virtual void average_gradients(torch::nn::Module& module, const at::Tensor& extra) {
     (void)module;
     (void)extra;
   }
