@@ -293,3 +293,39 @@ TEST_CASE("Trainer: short real-data run reaches well above chance", "[train][tra
   INFO("test accuracy on records 0-999 after 3 short epochs: " << acc);
   CHECK(acc > 0.45);  // chance is 0.10
 }
+
+namespace {
+/// Stand-in replicas: this process as rank 0 of `world`, every collective local; average_buffers sets each floating
+/// buffer to 42 (as if the other ranks' statistics had been averaged in) and counts its calls.
+struct FakeReplicas : sc::train::Replicas {
+  explicit FakeReplicas(int w) : world(w) {}
+  int size() const override { return world; }
+  void average_buffers(torch::nn::Module& m) override {
+    ++averaged;
+    for (auto& b : m.buffers())
+      if (b.is_floating_point()) b.fill_(42.0);
+  }
+  int world;
+  int averaged = 0;
+};
+struct StatelessLoader {};
+}  // namespace
+
+TEST_CASE("Trainer: save_checkpoint under replicas averages the BatchNorm buffers first, as fit() does",
+          "[train][trainer][checkpoint][replicas]") {
+  sc_test::TempDir tmp("trainer-save-averaged");
+  auto replicas = std::make_shared<FakeReplicas>(2);
+  sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(4));
+  torch::optim::SGD sgd(model->parameters(), 0.1);
+  sc::train::Trainer trainer(model, sgd, nullptr, sc::train::TrainerOptions().replicas(replicas));
+  StatelessLoader none;
+  trainer.save_checkpoint(tmp.path / "c.pt", none);
+  CHECK(replicas->averaged == 1);
+  sc::nn::CustomResNet other(sc::nn::CustomResNetOptions().width(4));
+  torch::optim::SGD other_sgd(other->parameters(), 0.1);
+  sc::train::load_checkpoint(tmp.path / "c.pt", *other, other_sgd, none, c10::Device(c10::kCPU));
+  for (const auto& b : other->named_buffers()) {  // the averaged statistics were saved, not this rank's own
+    INFO(b.key());
+    if (b.value().is_floating_point()) CHECK(b.value().eq(42).all().item<bool>());
+  }
+}

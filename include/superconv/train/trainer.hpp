@@ -96,7 +96,7 @@ class Trainer {
       ++state_.epoch;
       state_.batch = 0;
       state_.partial = at::Tensor();
-      if (!options_.checkpoint().empty()) save_checkpoint(options_.checkpoint(), train);
+      if (!options_.checkpoint().empty()) write_checkpoint(options_.checkpoint(), train);  // buffers averaged above
       last_eval_ = std::move(eval);
       for (auto& hook : epoch_end_) hook(EpochEnd{s, *last_eval_, epochs});
     }
@@ -104,15 +104,12 @@ class Trainer {
   }
 
   /// Writes model, optimizer, scheduler step, training state and the loader's state (train/checkpoint.hpp). With
-  /// replicas, call it on every rank: rank 0 writes, the others wait for it.
+  /// replicas, call it on every rank: the BatchNorm buffers are averaged over the replicas first (as fit() does
+  /// before its own checkpoints), then rank 0 writes and the others wait for it.
   template <typename Loader>
   void save_checkpoint(const std::filesystem::path& path, const Loader& loader) {
-    state_.scheduler_step = scheduler_ ? scheduler_->last_step() : 0;
-    if (!options_.replicas() || options_.replicas()->is_main()) {
-      train::save_checkpoint(path, *model_.ptr(), optimizer_, state_, loader);
-    }
-    // The others wait until it is written: a launcher that sees one rank end may stop the rest.
-    if (distributed()) options_.replicas()->barrier();
+    if (distributed()) options_.replicas()->average_buffers(*model_.ptr());
+    write_checkpoint(path, loader);
   }
 
   /// Restores what save_checkpoint wrote; fit() then continues where the checkpoint was taken.
@@ -123,6 +120,17 @@ class Trainer {
   }
 
  private:
+  /// save_checkpoint() with the buffers as they are (fit() has just averaged them).
+  template <typename Loader>
+  void write_checkpoint(const std::filesystem::path& path, const Loader& loader) {
+    state_.scheduler_step = scheduler_ ? scheduler_->last_step() : 0;
+    if (!options_.replicas() || options_.replicas()->is_main()) {
+      train::save_checkpoint(path, *model_.ptr(), optimizer_, state_, loader);
+    }
+    // The others wait until it is written: a launcher that sees one rank end may stop the rest.
+    if (distributed()) options_.replicas()->barrier();
+  }
+
   using Clock = std::chrono::steady_clock;
   static double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
   static constexpr std::int64_t kPartialFields = 5;  // see TrainingState::partial
@@ -201,7 +209,7 @@ class Trainer {
         if (distributed()) options_.replicas()->average_buffers(*model_.ptr());
         std::string where = "no checkpoint path was set, so nothing was saved";
         if (!options_.checkpoint().empty()) {
-          save_checkpoint(options_.checkpoint(), loader);
+          write_checkpoint(options_.checkpoint(), loader);  // buffers averaged above
           where = "checkpoint saved to " + options_.checkpoint();
         }
         throw Interrupted(fmt::format("interrupted in epoch {} after batch {}/{}; {}", s.epoch, i + 1, n, where));
