@@ -50,6 +50,7 @@
 #include <superconv/train/metrics.hpp>
 #include <superconv/train/progress.hpp>
 #include <superconv/train/stops.hpp>
+#include <superconv/train/tensorboard.hpp>
 #include <superconv/train/trainer.hpp>
 #include <superconv/train/trainer_options.hpp>
 
@@ -68,3 +69,10 @@
 #include <superconv/io/run_pictures.hpp>
 #include <superconv/io/schedule_csv.hpp>
 #include <superconv/io/summary.hpp>
+// TensorBoard event files, written natively (no protobuf library).
+#include <superconv/io/crc32c.hpp>
+#include <superconv/io/event_writer.hpp>
+#include <superconv/io/histogram.hpp>
+#include <superconv/io/protobuf.hpp>
+#include <superconv/io/record_writer.hpp>
+#include <superconv/io/tensorboard_summary.hpp>

@@ -33,7 +33,8 @@ inline Histogram histogram(const at::Tensor& values, std::int64_t bins = 30, con
   // The bucket counts use the device's min and max; one copy brings everything to the host.
   const auto lo = stats[0], hi = stats[1];
   const auto width = (hi - lo).clamp_min(1e-300) / static_cast<double>(bins);
-  auto index = ((v - lo) / width).floor().clamp(0, static_cast<double>(bins - 1)).to(at::kLong);
+  // NaN or infinity (refused below, after the one read) must not index out of range on the device.
+  auto index = ((v - lo) / width).floor().nan_to_num(0, 0, 0).clamp(0, static_cast<double>(bins - 1)).to(at::kLong);
   auto counts = at::zeros({bins}, v.options()).index_add_(0, index, at::ones_like(v));
   const auto host = at::cat({stats, counts}).cpu();
   const double* h = host.data_ptr<double>();
