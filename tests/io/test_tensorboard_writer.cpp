@@ -73,7 +73,9 @@ struct TinyLoader {
   std::int64_t batch = 8;
   void start_epoch() {}
   std::int64_t size() const { return (x.size(0) + batch - 1) / batch; }
+  std::int64_t interrupt_at = -1;  ///< asks for a stop (as Ctrl-C does) when it hands out this batch
   TinyBatch get(std::int64_t i) const {
+    if (i == interrupt_at) sc::train::request_interrupt();
     const auto n = std::min(batch, x.size(0) - i * batch);
     return {x.narrow(0, i * batch, n), y.narrow(0, i * batch, n), at::arange(i * batch, i * batch + n)};
   }
@@ -208,4 +210,25 @@ TEST_CASE("the TensorBoard hook writes batch, epoch and final records of a Train
   CHECK_FALSE(fs::exists(dir.path / "off"));
   CHECK_THROWS_WITH(sc::train::TensorBoard(dir.path, sc::train::TensorBoardOptions().log_every(0)),
                     SC_CONTAINS("TensorBoard: log_every must be >= 1, got 0"));
+}
+
+TEST_CASE("a run stopped by Ctrl-C keeps the batch points of its last, unfinished epoch", "[io][tensorboard][train]") {
+  sc_test::TempDir dir("tb-stop");
+  torch::manual_seed(0);
+  auto x = at::randn({40, 4});
+  auto y = (x.select(1, 0) > 0).to(at::kLong);
+  TinyLoader train{x, y}, test{x, y};
+  train.interrupt_at = 3;  // in the first epoch: no epoch end flushes the points
+  torch::nn::Linear model(4, 2);
+  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.1));
+  sc::train::Trainer trainer(model, sgd, nullptr, sc::train::TrainerOptions().progress(sc::train::ProgressMode::kNone));
+  {
+    sc::train::TensorBoard tb(dir.path, sc::train::TensorBoardOptions().log_every(1));
+    tb.attach(trainer);
+    CHECK_THROWS_AS(trainer.fit(train, test, 2), sc::train::Interrupted);
+    sc::train::clear_interrupt();
+  }  // the hook goes out of scope as the exception unwinds a program's main
+  const auto records = read_records(only_file(dir.path));
+  CHECK(count_with(records, "batch/train_loss") == 4);  // batches 0-3 ran
+  CHECK(count_with(records, "epoch/") == 0);
 }

@@ -45,9 +45,9 @@ def close(a, b, rel=1e-6):
     return abs(a - b) <= rel * max(1.0, abs(a), abs(b))
 
 
-def run_tool(kind):
-    subprocess.run([tool, kind, work], check=True)
-    folder = os.path.join(work, kind)
+def run_tool(kind, *run_and_seed):
+    subprocess.run([tool, kind, work, *run_and_seed], check=True)
+    folder = os.path.join(work, run_and_seed[0] if run_and_seed else kind)
     files = [f for f in os.listdir(folder) if f.startswith("events.out.tfevents.")]
     check(len(files) == 1, f"{kind}: one event file, found {files}")
     return folder, os.path.join(folder, files[0])
@@ -230,6 +230,7 @@ def get(url, body=None):
 
 def check_server():
     folder, _ = run_tool("train")
+    run_tool("train", "train_seed1", "1")  # a second seed: a second run and hparams session
     rows = list(csv.DictReader(open(os.path.join(folder, "metrics.csv"))))
     tb = shutil.which("tensorboard", path=os.path.dirname(sys.executable)) or shutil.which("tensorboard")
     if not tb:
@@ -256,7 +257,9 @@ def check_server():
             except OSError:
                 pass
             time.sleep(0.5)
-        check(runs is not None and "train" in runs, f"/data/runs lists the run: {runs}")
+        time.sleep(2)  # both runs loaded (reload_interval 1 s)
+        runs = get(base + "/data/runs")
+        check(sorted(runs) == ["train", "train_seed1"], f"/data/runs lists the two runs: {runs}")
         tags = get(base + "/data/plugin/scalars/tags")["train"]
         for t in ("batch/train_loss", "batch/lr", "batch/momentum", "epoch/test_acc", "epoch/test_loss",
                   "epoch/seconds", "epoch/images_per_second", "final/test_acc", "lr_finder/loss"):
@@ -274,14 +277,16 @@ def check_server():
         check({"weights/weight", "weights/bias"} <= set(hist.get("train", {})), f"server histogram tags {hist}")
         exp = get(base + "/data/plugin/hparams/experiment", {"experimentName": ""})
         names = sorted(h["name"] for h in exp.get("hparamInfos", []))
-        check(names == ["data.records", "epochs", "lr_max", "nesterov", "optimizer"], f"server hparams {names}")
+        check(names == ["data.records", "epochs", "lr_max", "nesterov", "optimizer", "seed"], f"server hparams {names}")
         metrics = sorted(m["name"]["tag"] for m in exp.get("metricInfos", []))
         check("final/test_acc" in metrics, f"server hparams metrics {metrics}")
         groups = get(base + "/data/plugin/hparams/session_groups",
                      {"experimentName": "", "startIndex": 0, "sliceSize": 10,
                       "allowedStatuses": ["STATUS_UNKNOWN", "STATUS_SUCCESS", "STATUS_FAILURE", "STATUS_RUNNING"]})
         sessions = groups.get("sessionGroups", [])
-        check(len(sessions) == 1, f"server: one hparams session, got {groups}")
+        check(len(sessions) == 2, f"server: one hparams session a run, got {groups}")
+        sessions = [g for g in sessions if [x.get("name") for x in g.get("sessions", [])] == ["train"]]
+        check(len(sessions) == 1, f"server: the session of run 'train' in {groups}")
         if sessions:
             final = {m["name"]["tag"]: m["value"] for m in sessions[0].get("metricValues", [])}
             check(close(final.get("final/test_acc", math.nan), float(rows[-1]["test_acc"])),

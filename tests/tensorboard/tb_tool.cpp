@@ -1,6 +1,7 @@
 // Writes TensorBoard event files for check_events.py, which reads them with TensorBoard's own loader and server.
 //   tb_tool kinds DIR      one event of each kind (scalars, image, histogram, text, hyper-parameters) + expected.json
-//   tb_tool train DIR      a 3-epoch Trainer run with the hook (OneCycle: LR and momentum) + metrics.csv + pictures
+//   tb_tool train DIR [RUN SEED]  a 3-epoch Trainer run with the hook (OneCycle: LR and momentum) + metrics.csv +
+//                          pictures, in DIR/RUN (default DIR/train, seed 0)
 //   tb_tool truncated DIR  10 scalars, then the file cut inside its last record
 #include <superconv/io/event_writer.hpp>
 #include <superconv/io/json.hpp>
@@ -93,8 +94,8 @@ void kinds(const fs::path& dir) {
   sc::io::write_json(dir / "kinds" / "expected.json", expected);
 }
 
-void train(const fs::path& dir) {
-  torch::manual_seed(0);
+void train(const fs::path& dir, const std::string& name, std::uint64_t seed) {
+  torch::manual_seed(seed);
   auto x = at::randn({96, 4});
   auto y = (x.select(1, 0) + 0.5 * x.select(1, 1) > 0).to(at::kLong);
   TinyLoader train{x, y}, test{x.narrow(0, 0, 40), y.narrow(0, 0, 40)};
@@ -104,7 +105,7 @@ void train(const fs::path& dir) {
   sc::optim::OneCycle one_cycle(sgd, sc::optim::OneCycleOptions(0.2, epochs * batches));
   sc::train::Trainer trainer(model, sgd, &one_cycle,
                              sc::train::TrainerOptions().progress(sc::train::ProgressMode::kNone));
-  const auto run = dir / "train";
+  const auto run = dir / name;
   sc::train::TensorBoard tb(run, sc::train::TensorBoardOptions().log_every(2).weight_histograms(true));
   tb.attach(trainer);
   sc::train::MetricsCsv csv(run / "metrics.csv");
@@ -117,9 +118,9 @@ void train(const fs::path& dir) {
   trainer.fit(train, test, epochs);
   draw_png(run / "curves.png", 64, 48);
   draw_png(run / "lr_finder.png", 32, 32);
-  tb.finish(
-      Json{{"lr_max", 0.2}, {"epochs", epochs}, {"optimizer", "sgd"}, {"nesterov", false}, {"data", {{"records", 96}}}},
-      {}, run);
+  const Json hparams = {{"lr_max", 0.2},      {"epochs", epochs},  {"seed", seed},
+                        {"optimizer", "sgd"}, {"nesterov", false}, {"data", {{"records", 96}}}};
+  tb.finish(hparams, {}, run);
   tb.close();
   Json expected;
   expected["epochs"] = epochs;
@@ -153,8 +154,8 @@ void truncated(const fs::path& dir) {
 }  // namespace
 
 int main(int argc, char** argv) try {
-  if (argc != 3) {
-    std::cerr << "usage: tb_tool kinds|train|truncated DIR\n";
+  if (argc != 3 && !(argc == 5 && std::string(argv[1]) == "train")) {
+    std::cerr << "usage: tb_tool kinds|train|truncated DIR, tb_tool train DIR RUN SEED\n";
     return 2;
   }
   const std::string what = argv[1];
@@ -162,14 +163,14 @@ int main(int argc, char** argv) try {
   if (what == "kinds") {
     kinds(dir);
   } else if (what == "train") {
-    train(dir);
+    train(dir, argc == 5 ? argv[3] : "train", argc == 5 ? std::stoull(argv[4]) : 0);
   } else if (what == "truncated") {
     truncated(dir);
   } else {
     std::cerr << "tb_tool: unknown command " << what << "\n";
     return 2;
   }
-  std::cout << "tb_tool " << what << ": wrote " << event_file(dir / what).string() << "\n";
+  std::cout << "tb_tool " << what << ": wrote " << event_file(dir / (argc == 5 ? argv[3] : what)).string() << "\n";
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "tb_tool: " << e.what() << "\n";
