@@ -90,7 +90,7 @@ TEST_CASE("summaries carry the tags, plugins and fields TensorBoard reads", "[io
   CHECK(hp[2].find(std::string("\x22\x02\x08\x01", 4)) != std::string::npos);
 }
 
-TEST_CASE("png_info reads size and colour space; histogram counts every value", "[io][tensorboard]") {
+TEST_CASE("png_info reads size and colour space, histogram counts every value", "[io][tensorboard]") {
   std::string png("\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\x01\x02\0\0\0\x30\x08\x06\0\0\0", 33);
   const auto info = io::png_info(png);
   CHECK(info.width == 258);
