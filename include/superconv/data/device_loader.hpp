@@ -2,7 +2,9 @@
 // The whole data set resident on one device: per-epoch shuffle, batches, normalisation, no host round trip.
 #pragma once
 
+#include <superconv/data/device_loader_options.hpp>
 #include <superconv/random.hpp>
+#include <superconv/transforms/batch_info.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/core/Device.h>
@@ -15,54 +17,18 @@
 #include <cmath>
 #include <cstdint>
 #include <functional>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 namespace superconv {
 namespace data {
 
-/// Options for DeviceLoader. Example:
-/// `DeviceLoaderOptions(512).device(torch::kCUDA).mean({0.4914, 0.4822, 0.4465}).std({0.247, 0.2435, 0.2616}).seed(0)`
-struct DeviceLoaderOptions {
-  /* implicit */ DeviceLoaderOptions(std::int64_t batch_size = 512) : batch_size_(batch_size) {}
-  /// Images per batch.
-  TORCH_ARG(std::int64_t, batch_size);
-  /// Draw a new order every epoch (training); keep the stored order otherwise (evaluation).
-  TORCH_ARG(bool, shuffle) = true;
-  /// Drop the last partial batch. Off by default: 50,000 images at 512 give 98 batches, the last of 336.
-  TORCH_ARG(bool, drop_last) = false;
-  /// Seeds the shuffle and augmentation generators.
-  TORCH_ARG(std::uint64_t, seed) = 0;
-  /// Where the data lives and batches are made.
-  TORCH_ARG(c10::Device, device) = c10::Device(c10::kCPU);
-  /// Per-channel mean and std in [0, 1] units; pixels become (x / 255 - mean) / std. Empty: x / 255 only.
-  TORCH_ARG(std::vector<double>, mean);
-  TORCH_ARG(std::vector<double>, std);
-  /// Output dtype (float32, or bfloat16/float16 to halve memory traffic).
-  TORCH_ARG(c10::ScalarType, dtype) = c10::kFloat;
-  /// Output in channels_last memory format.
-  TORCH_ARG(bool, channels_last) = false;
-  /// Data parallelism: this loader is rank `rank` of `world_size`. Every rank draws the same order (same seed) and
-  /// takes its own contiguous share of each global batch of batch_size x world_size records, so the union over
-  /// ranks is the whole epoch, no record twice; augmentation draws differ per rank. Default: one process. A short
-  /// last batch is split as evenly as it goes; each rank's gradient is its share's mean and replicas average them
-  /// unweighted, exact when the shares are equal (CIFAR's 50,000 at 512 for 2, 4, 8 or 16 ranks). When shuffling,
-  /// a last batch with fewer records than ranks is left out (an empty share cannot train).
-  TORCH_ARG(int, rank) = 0;
-  TORCH_ARG(int, world_size) = 1;
-};
-
-/// One batch: normalised images `[B, C, H, W]`, int64 targets `[B]`, and the records' indices `[B]`.
-struct Batch {
-  at::Tensor input;
-  at::Tensor target;
-  at::Tensor index;
-};
-
 /// Holds uint8 images `[N, C, H, W]` and int64 targets `[N]` on one device, moved there once. Each epoch draws a
 /// permutation from a seeded generator on that device; `get(i)` gathers batch i, converts and normalises it, and
-/// applies the transform (any callable `at::Tensor(const at::Tensor&, at::Generator&)`, such as a
-/// `superconv::transforms::Compose`), all on the device.
+/// applies the transform (any callable `at::Tensor(const at::Tensor&, at::Generator&)`, or with a third
+/// `const transforms::BatchInfo&` - the epoch and the records' indices -, such as a `superconv::transforms::Compose`),
+/// all on the device.
 ///
 /// ```
 /// DeviceLoader train(ds.images(), ds.targets(), DeviceLoaderOptions(512).device(dev).mean(m).std(s));
@@ -71,7 +37,7 @@ struct Batch {
 /// ```
 class DeviceLoader {
  public:
-  using Transform = std::function<at::Tensor(const at::Tensor&, at::Generator&)>;
+  using Transform = std::function<at::Tensor(const at::Tensor&, at::Generator&, const transforms::BatchInfo&)>;
 
   DeviceLoader(const at::Tensor& images, const at::Tensor& targets, DeviceLoaderOptions options = {})
       : options_(std::move(options)) {
@@ -118,11 +84,23 @@ class DeviceLoader {
     permutation_ = at::arange(images_.size(0), at::TensorOptions().dtype(at::kLong).device(dev));
   }
 
-  /// Sets the per-batch transform, applied after normalisation (so a Cutout fill of 0 is the mean colour).
-  void set_transform(Transform transform) { transform_ = std::move(transform); }
+  /// Sets the per-batch transform, applied after normalisation (so a Cutout fill of 0 is the mean colour). It takes
+  /// `(x, gen)` or `(x, gen, info)`; the loader passes the epoch and the records' indices to the latter.
+  template <typename T>
+  void set_transform(T transform) {
+    static_assert(superconv::detail::takes_generator<T> || superconv::detail::takes_batch_info<T>,
+                  "DeviceLoader::set_transform: the transform must be callable as at::Tensor(const at::Tensor&, "
+                  "at::Generator&) const, optionally with a third const transforms::BatchInfo& argument");
+    transform_ = [t = std::move(transform)](const at::Tensor& x, at::Generator& gen,
+                                            const transforms::BatchInfo& info) {
+      return superconv::detail::apply_transform(t, x, gen, info);
+    };
+  }
 
-  /// Starts an epoch: draws a new order when shuffling.
+  /// Starts an epoch: draws a new order when shuffling. epoch() counts the epochs started (0-based: the first
+  /// start_epoch() makes it 0).
   void start_epoch() {
+    ++epoch_;
     if (options_.shuffle()) {
       permutation_ =
           at::randperm(images_.size(0), shuffle_gen_, at::TensorOptions().dtype(at::kLong).device(options_.device()));
@@ -145,6 +123,8 @@ class DeviceLoader {
   }
   /// Records held.
   std::int64_t num_samples() const { return images_.size(0); }
+  /// The epoch started last (0-based); -1 before the first start_epoch().
+  std::int64_t epoch() const { return epoch_; }
 
   /// Batch `i` of the current epoch (0 <= i < size()).
   Batch get(std::int64_t i) {
@@ -186,17 +166,19 @@ class DeviceLoader {
   Iterator begin() { return {this, 0}; }
   Iterator end() { return {this, size()}; }
 
-  /// State for exact resumption: the current order and both generators' states.
+  /// State for exact resumption: the current order, both generators' states and the epoch counter.
   struct State {
     at::Tensor permutation;
     at::Tensor shuffle_generator;
     at::Tensor transform_generator;
+    std::int64_t epoch = -1;
   };
-  State state() const { return {permutation_.cpu(), shuffle_gen_.get_state(), transform_gen_.get_state()}; }
+  State state() const { return {permutation_.cpu(), shuffle_gen_.get_state(), transform_gen_.get_state(), epoch_}; }
   void load_state(const State& s) {
     TORCH_CHECK(s.permutation.numel() == images_.size(0), "DeviceLoader: saved order has ", s.permutation.numel(),
                 " entries, the loader holds ", images_.size(0), " records (different data or limits?)");
     permutation_ = s.permutation.to(options_.device(), at::kLong);
+    epoch_ = s.epoch;
     shuffle_gen_.set_state(s.shuffle_generator);
     transform_gen_.set_state(s.transform_generator);
     if (options_.rank() > 0) {  // a checkpoint holds rank 0's augmentation state: derive this rank's own from it
@@ -213,12 +195,15 @@ class DeviceLoader {
     archive.write("permutation", st.permutation, /*is_buffer=*/true);
     archive.write("shuffle_generator", st.shuffle_generator, true);
     archive.write("transform_generator", st.transform_generator, true);
+    archive.write("epoch", at::tensor(st.epoch, at::kLong), true);
   }
   void load(torch::serialize::InputArchive& archive) {
     State st;
     archive.read("permutation", st.permutation, true);
     archive.read("shuffle_generator", st.shuffle_generator, true);
     archive.read("transform_generator", st.transform_generator, true);
+    at::Tensor epoch;  // absent from checkpoints written before the counter existed
+    if (archive.try_read("epoch", epoch, true)) st.epoch = epoch.item<std::int64_t>();
     st.shuffle_generator = st.shuffle_generator.cpu();
     st.transform_generator = st.transform_generator.cpu();
     load_state(st);
@@ -236,6 +221,17 @@ class DeviceLoader {
     w.transform_gen_ = transform_gen_.clone();
     return w;
   }
+  /// This loader for evaluation: the records in stored order, no transform, this rank's share of each batch. Its
+  /// draws and epochs are its own: using it leaves this loader's order, generators and epoch as they were.
+  DeviceLoader ordered() const {
+    DeviceLoader o = *this;
+    o.options_.shuffle(false);
+    o.transform_ = nullptr;
+    o.shuffle_gen_ = shuffle_gen_.clone();
+    o.transform_gen_ = transform_gen_.clone();
+    o.permutation_ = at::arange(images_.size(0), permutation_.options());
+    return o;
+  }
   /// Records per step over all ranks: batch_size x world_size.
   std::int64_t global_batch() const { return options_.batch_size() * options_.world_size(); }
   const at::Tensor& images() const { return images_; }
@@ -244,7 +240,8 @@ class DeviceLoader {
  private:
   Batch make_batch(const at::Tensor& index, bool augment) {
     auto x = images_.index_select(0, index).to(at::kFloat).sub_(shift_).mul_(scale_);
-    if (augment && transform_) x = transform_(x, transform_gen_);
+    if (augment && transform_)
+      x = transform_(x, transform_gen_, {std::max<std::int64_t>(epoch_, 0), index, images_.size(0)});
     if (x.scalar_type() != options_.dtype()) x = x.to(options_.dtype());
     if (options_.channels_last()) x = x.contiguous(at::MemoryFormat::ChannelsLast);
     return {x, targets_.index_select(0, index), index};
@@ -256,6 +253,7 @@ class DeviceLoader {
   at::Tensor images_, targets_, shift_, scale_, permutation_;
   at::Generator shuffle_gen_, transform_gen_;
   Transform transform_;
+  std::int64_t epoch_ = -1;
 };
 
 }  // namespace data

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
+// Compose: transforms applied in order from one generator, each given the batch information when it takes it.
 #pragma once
+
+#include <superconv/transforms/batch_info.hpp>
 
 #include <ATen/ATen.h>
 #include <ATen/core/Generator.h>
@@ -18,17 +21,24 @@ namespace transforms {
 template <typename... Ts>
 class Compose {
   static_assert(sizeof...(Ts) > 0, "Compose<...>: give at least one transform");
-  static_assert((std::is_invocable_r<at::Tensor, const Ts&, const at::Tensor&, at::Generator&>::value && ...),
+  static_assert(((detail::takes_generator<Ts> || detail::takes_batch_info<Ts>)&&...),
                 "Compose<...>: every transform must be callable as at::Tensor(const at::Tensor&, at::Generator&) "
-                "const; wrap a stateless function in a lambda taking (x, gen)");
+                "const (or with a third const BatchInfo& argument); wrap a stateless function in a lambda taking "
+                "(x, gen)");
 
  public:
   explicit Compose(Ts... transforms) : transforms_(std::move(transforms)...) {}
 
-  at::Tensor operator()(const at::Tensor& x, at::Generator& gen) const {
+  /// Applies every transform; those that need the batch information (AlternatingFlip) get `info`.
+  at::Tensor operator()(const at::Tensor& x, at::Generator& gen, const BatchInfo& info) const {
     at::Tensor y = x;
-    std::apply([&](const auto&... t) { ((y = t(y, gen)), ...); }, transforms_);
+    std::apply([&](const auto&... t) { ((y = detail::apply_transform(t, y, gen, info)), ...); }, transforms_);
     return y;
+  }
+  /// Without batch information: only for compositions whose transforms all do without it.
+  template <bool Plain = (detail::takes_generator<Ts> && ...), typename = std::enable_if_t<Plain>>
+  at::Tensor operator()(const at::Tensor& x, at::Generator& gen) const {
+    return (*this)(x, gen, BatchInfo{});
   }
 
   /// The I-th transform.

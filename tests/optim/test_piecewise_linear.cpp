@@ -1,0 +1,61 @@
+#include <superconv/optim/piecewise_linear.hpp>
+
+#include "support.hpp"
+
+#include <superconv/optim/param_groups.hpp>
+
+#include <torch/optim/sgd.h>
+
+#include <cmath>
+
+namespace sc = superconv;
+using sc::optim::PiecewiseLinear;
+using sc::optim::PiecewiseLinearOptions;
+
+TEST_CASE("PiecewiseLinear: airbench's linear decay per group, a shorter one for one group",
+          "[optim][piecewise_linear]") {
+  auto a = at::ones({2}, at::requires_grad()), b = at::ones({2}, at::requires_grad());
+  std::vector<torch::optim::OptimizerParamGroup> groups;
+  groups.emplace_back(std::vector<at::Tensor>{a}, std::make_unique<torch::optim::SGDOptions>(0.24));
+  groups.emplace_back(std::vector<at::Tensor>{b}, std::make_unique<torch::optim::SGDOptions>(0.053));
+  torch::optim::SGD sgd(groups, torch::optim::SGDOptions(0.24));
+  sc::optim::restore_group_options(sgd, groups);
+  PiecewiseLinear s(sgd, PiecewiseLinearOptions(sc::optim::linear_decay(200)).group(1, sc::optim::linear_decay(75)));
+  // Step 0 is written at construction: the full LRs, as airbench sets them before its first step.
+  CHECK(sgd.param_groups()[0].options().get_lr() == Approx(0.24));
+  CHECK(sgd.param_groups()[1].options().get_lr() == Approx(0.053));
+  for (int i = 0; i < 50; ++i) s.step();
+  CHECK(sgd.param_groups()[0].options().get_lr() == Approx(0.24 * (1 - 50.0 / 200)));
+  CHECK(sgd.param_groups()[1].options().get_lr() == Approx(0.053 * (1 - 50.0 / 75)));
+  CHECK(s.lr() == Approx(0.24 * 0.75));
+  CHECK(std::isnan(s.momentum()));
+  s.set_last_step(100);  // past the short group's end: 0 and stays 0
+  CHECK(sgd.param_groups()[1].options().get_lr() == 0.0);
+  CHECK(s.lr_at(199, 0) == Approx(0.24 / 200));
+  CHECK(s.lr_at(200, 0) == 0.0);
+  CHECK(s.lr_at(1000, 0) == 0.0);
+  CHECK(s.last_step() == 100);
+}
+
+TEST_CASE("PiecewiseLinear: interpolates between any points and holds the ends", "[optim][piecewise_linear]") {
+  auto a = at::ones({1}, at::requires_grad());
+  torch::optim::SGD sgd({a}, torch::optim::SGDOptions(1.0));
+  // airbench94's SGD triangle: 0.2 -> 1 at 23 % -> 0.07.
+  PiecewiseLinear s(sgd, PiecewiseLinearOptions({{0, 0.2}, {23, 1.0}, {100, 0.07}}));
+  CHECK(s.factor_at(0) == Approx(0.2));
+  CHECK(s.factor_at(23) == Approx(1.0));
+  CHECK(s.factor_at(10) == Approx(0.2 + 0.8 * 10 / 23.0));
+  CHECK(s.factor_at(100) == Approx(0.07));
+  CHECK(s.factor_at(150) == Approx(0.07));
+  CHECK(s.factor_at(-5) == Approx(0.2));
+}
+
+TEST_CASE("PiecewiseLinear: bad knots and groups are named", "[optim][piecewise_linear]") {
+  auto a = at::ones({1}, at::requires_grad());
+  torch::optim::SGD sgd({a}, torch::optim::SGDOptions(1.0));
+  CHECK_THROWS_WITH(PiecewiseLinear(sgd, PiecewiseLinearOptions(sc::optim::Knots{})), SC_CONTAINS("knots is empty"));
+  CHECK_THROWS_WITH(PiecewiseLinear(sgd, PiecewiseLinearOptions({{0, 1}, {0, 0}})), SC_CONTAINS("steps must increase"));
+  CHECK_THROWS_WITH(PiecewiseLinear(sgd, PiecewiseLinearOptions({{0, -1}})), SC_CONTAINS("factors finite and >= 0"));
+  CHECK_THROWS_WITH(PiecewiseLinear(sgd, PiecewiseLinearOptions().group(3, sc::optim::linear_decay(5))),
+                    SC_CONTAINS("names group 3 but the optimizer has 1 groups"));
+}
