@@ -17,6 +17,8 @@ function(check name)
 endfunction()
 check(per_epoch --schedule-step epoch --lr-max 0.157 --lr-min 0.0157 --momentum-min 0.8 --momentum-max 0.95)
 check(per_batch --lr-max 0.157)
+# PyTorch skips a warm-up shorter than one step (pct_start x total_steps < 1); so must superconv.
+check(short --epochs 2 --train-limit 1024 --lr-max 0.05)
 # Without --peak-epoch the peak is 5/24 of the epochs: --epochs 2 works (it used to fail: "--peak-epoch (5) must be
 # below --epochs (2)") and peaks 5/12 into the first epoch (98 x 2 batches).
 execute_process(COMMAND "${EXE}" --schedule-only --epochs 2 --lr-max 0.1 OUTPUT_VARIABLE out

@@ -101,8 +101,10 @@ def main():
         f.write("\n".join(out) + "\n")
     print("wrote", path, file=sys.stderr)
     # What `cifar10_resnet --schedule-only` must print for the reference run (per epoch) and per batch.
-    for name, total, per_epoch, mmin in (("per_epoch", 24, 1, 0.8), ("per_batch", 24 * 98, 98, 0.85)):
-        lrs, moms = run(one_cycle(0.157, total, pct_start=5 / 24, div_factor=10, final_div_factor=1,
+    # "short": --epochs 2 --train-limit 1024 --lr-max 0.05, 2 batches an epoch: the warm-up is shorter than one step.
+    for name, total, per_epoch, mmin, max_lr in (("per_epoch", 24, 1, 0.8, 0.157), ("per_batch", 24 * 98, 98, 0.85, 0.157),
+                                                 ("short", 4, 2, 0.85, 0.05)):
+        lrs, moms = run(one_cycle(max_lr, total, pct_start=5 / 24, div_factor=10, final_div_factor=1,
                                   anneal_strategy="linear", base_momentum=mmin, max_momentum=0.95), total)
         csv = os.path.join(HERE, "reference_schedule_%s.csv" % name)
         with open(csv, "w") as f:

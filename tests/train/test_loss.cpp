@@ -22,3 +22,11 @@ TEST_CASE("cross_entropy_loss: PyTorch's cross-entropy with label smoothing, bad
   CHECK_THROWS_WITH(superconv::train::cross_entropy_loss(1.0), SC_CONTAINS("label_smoothing must be in [0, 1), got 1"));
   CHECK_THROWS_WITH(superconv::train::cross_entropy_loss(-0.1), SC_CONTAINS("got -0.1"));
 }
+
+TEST_CASE("cross_entropy_loss with Reduction::kSum is the batch's sum", "[train][loss]") {
+  const auto logits = at::randn({6, 4});
+  const auto target = at::randint(0, 4, {6}, at::kLong);
+  const auto mean = superconv::train::cross_entropy_loss(0.2)(logits, target);
+  const auto sum = superconv::train::cross_entropy_loss(0.2, superconv::train::Reduction::kSum)(logits, target);
+  CHECK(sum.item<double>() == Approx(6 * mean.item<double>()).epsilon(1e-5));
+}

@@ -329,3 +329,53 @@ TEST_CASE("Trainer: save_checkpoint under replicas averages the BatchNorm buffer
     if (b.value().is_floating_point()) CHECK(b.value().eq(42).all().item<bool>());
   }
 }
+
+TEST_CASE("Trainer: a training loader sharded otherwise than the replicas is refused, naming both",
+          "[train][trainer][replicas]") {
+  const Setup data;
+  auto replicas = std::make_shared<FakeReplicas>(2);
+  sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(4));
+  torch::optim::SGD sgd(model->parameters(), 0.1);
+  DeviceLoader test(data.xt, data.yt, DeviceLoaderOptions(64).shuffle(false));
+  // Replicas over an unsharded loader: every rank would train on the same batches.
+  DeviceLoader unsharded(data.xi, data.yi, DeviceLoaderOptions(128));
+  sc::train::Trainer dist(model, sgd, nullptr, sc::train::TrainerOptions().replicas(replicas).progress_updates(0));
+  CHECK_THROWS_WITH(dist.fit(unsharded, test, 1),
+                    SC_CONTAINS("Trainer: the training loader is sharded over world_size 1 but the Trainer runs over "
+                                "2 replica(s)") &&
+                        SC_CONTAINS("every rank trains on the same batches"));
+  CHECK(dist.epochs_done() == 0);
+  // A sharded loader without replicas: this process would see half of the data.
+  DeviceLoader sharded(data.xi, data.yi, DeviceLoaderOptions(64).rank(0).world_size(2));
+  sc::train::Trainer single(model, sgd, nullptr);
+  CHECK_THROWS_WITH(single.fit(sharded, test, 1),
+                    SC_CONTAINS("sharded over world_size 2 but the Trainer runs over 1 replica(s) "
+                                "(TrainerOptions().replicas is not set)"));
+}
+
+TEST_CASE("Trainer: a summed loss trains with its sum and logs the per-record mean; eval_every skips evaluations",
+          "[train][trainer]") {
+  at::Tensor xi, yi;
+  std::tie(xi, yi) = quadrants(256, 3);
+  auto fit = [&](sc::train::Reduction reduction, std::int64_t eval_every) {
+    auto opts = DeviceLoaderOptions(64).seed(1);  // the same order for both runs
+    DeviceLoader train(xi, yi, opts), test(xi, yi, opts.shuffle(false));
+    torch::manual_seed(0);
+    sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(4));
+    const double lr = reduction == sc::train::Reduction::kSum ? 0.01 / 64 : 0.01;  // the same step either way
+    torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(lr));
+    sc::train::Trainer trainer(model, sgd, nullptr,
+                               sc::train::TrainerOptions()
+                                   .loss(sc::train::cross_entropy_loss(0.0, reduction))
+                                   .loss_reduction(reduction)
+                                   .eval_every(eval_every));
+    trainer.fit(train, test, 3);
+    return trainer.history();
+  };
+  const auto mean = fit(sc::train::Reduction::kMean, 1), sum = fit(sc::train::Reduction::kSum, 0);
+  for (std::size_t e = 0; e < 3; ++e) CHECK(sum[e].train_loss == Approx(mean[e].train_loss).epsilon(1e-2));
+  CHECK(std::isnan(sum[0].test_acc));  // eval_every 0: the last epoch only
+  CHECK(std::isnan(sum[1].test_acc));
+  CHECK(sum[2].test_acc == Approx(mean[2].test_acc).margin(0.02));
+  CHECK(!std::isnan(mean[0].test_acc));
+}

@@ -97,8 +97,7 @@ class Cifar10 {
   const std::filesystem::path& root() const { return root_; }
   Split split() const { return split_; }
 
-  /// Keeps the first `n` records (all when `n` <= 0 or >= size()); records 0-999 of the test set are the exact ones
-  /// in some copies, so a prefix is the useful subset.
+  /// Keeps the first `n` records (all when `n` <= 0 or >= size()): a quick subset in the files' order.
   Cifar10& limit(std::int64_t n) {
     if (n > 0 && n < size()) {
       images_ = images_.narrow(0, 0, n);

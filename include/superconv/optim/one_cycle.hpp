@@ -126,11 +126,16 @@ class OneCycle : public Scheduler {
     } else {
       phases_ = {{o.pct_start() * total - 1, init, o.max_lr(), mm, bm}, {total - 1, o.max_lr(), minlr, bm, mm}};
     }
-    // PyTorch divides by (end_step - start_step); a zero-length phase would give NaN there and here alike.
+    // As PyTorch's OneCycleLR: a phase that no step reaches (pct_start x total_steps < 1) is skipped; only a phase
+    // that some step uses with zero length is refused (PyTorch divides by end_step - start_step there).
     double start = 0;
-    for (const auto& p : phases_) {
-      TORCH_CHECK(p.end_step > start || &p == &phases_.back(), "OneCycle: pct_start ", o.pct_start(), " with ",
-                  o.total_steps(), " total steps leaves a phase without steps; raise total_steps or pct_start");
+    for (std::size_t i = 0; i < phases_.size(); ++i) {
+      const auto& p = phases_[i];
+      const double first = i == 0 ? 0.0 : std::floor(start) + 1;  // the first integer step this phase can take
+      const bool used = i + 1 == phases_.size() ? first <= total : first <= p.end_step;
+      TORCH_CHECK(!used || p.end_step != start, "OneCycle: pct_start ", o.pct_start(), " with ", o.total_steps(),
+                  " total steps gives a phase of zero length that step ", first,
+                  " falls in (PyTorch divides by zero there too); raise total_steps or change pct_start");
       start = p.end_step;
     }
   }

@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: MIT
-// Evaluation of any model on any loader: mean loss, accuracy and per-record predictions, optionally with flip TTA.
+// Evaluation of any model on any loader: mean loss, accuracy and per-record predictions, optionally with
+// test-time augmentation (train/tta.hpp).
 #pragma once
 
 #include <superconv/train/forward.hpp>
 #include <superconv/train/loss.hpp>
 #include <superconv/train/metrics.hpp>
 #include <superconv/train/replicas.hpp>
+#include <superconv/train/tta.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -15,6 +17,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace superconv {
@@ -23,8 +27,11 @@ namespace train {
 /// Options for evaluate(). Example: `EvalOptions().tta_flip(true).forward(ForwardOptions().amp(true))`
 struct EvalOptions {
   TORCH_ARG(ForwardOptions, forward);
-  /// Also run each image's mirror image (flipped along its width) and average the two logits.
+  /// Also run each image's mirror image (flipped along its width) and average the two logits: tta_views(flip_views()).
   TORCH_ARG(bool, tta_flip) = false;
+  /// Test-time augmentation: the logits are the weighted sum over these views (train/tta.hpp: flip_views(),
+  /// flip_shift_views()). Empty: one view, the image (or the flip pair when tta_flip).
+  TORCH_ARG(TTAViews, tta_views);
   /// The loss reported as EvalResult::loss (a batch mean; weighted by batch size). Empty: cross-entropy.
   TORCH_ARG(LossFunction, loss);
   /// Data parallelism: each replica evaluates its loader's share (a DeviceLoader with rank/world_size) and the
@@ -32,30 +39,86 @@ struct EvalOptions {
   TORCH_ARG(ReplicasPtr, replicas);
 };
 
+namespace detail {
+
+/// Restores a module's training mode when it goes out of scope, also when an exception passes.
+class TrainingModeGuard {
+ public:
+  explicit TrainingModeGuard(torch::nn::Module& m) : m_(m), was_training_(m.is_training()) {}
+  ~TrainingModeGuard() { m_.train(was_training_); }
+  TrainingModeGuard(const TrainingModeGuard&) = delete;
+  TrainingModeGuard& operator=(const TrainingModeGuard&) = delete;
+
+ private:
+  torch::nn::Module& m_;
+  bool was_training_;
+};
+
+template <typename L, typename = void>
+struct has_ordered : std::false_type {};
+template <typename L>
+struct has_ordered<L, std::void_t<decltype(std::declval<const L&>().ordered())>> : std::true_type {};
+template <typename L, typename = void>
+struct has_loader_options : std::false_type {};
+template <typename L>
+struct has_loader_options<L, std::void_t<decltype(std::declval<const L&>().options().world_size())>> : std::true_type {
+};
+
+/// The shard count a loader declares (DeviceLoader's world_size), 1 for loaders that declare none.
+template <typename Loader>
+std::int64_t loader_world_size(const Loader& loader) {
+  if constexpr (has_loader_options<Loader>::value) {
+    return loader.options().world_size();
+  } else {
+    return 1;
+  }
+}
+
+}  // namespace detail
+
 /// Evaluates `model` (an AnyModule, a module holder or a shared_ptr to a module) on every batch of `loader`, in
-/// eval mode without gradients, and restores the model's training mode afterwards.
+/// eval mode without gradients, and restores the model's training mode afterwards (also on an exception).
 ///
-/// A loader is anything with `void start_epoch()`, `int64_t size()` (batches) and `get(i)` returning a batch with
-/// `input` [B, ...], `target` int64 [B] and `index` int64 [B] (the records' indices) tensors on the model's device;
-/// superconv::data::DeviceLoader is one. The predictions come back sorted by record index whatever order the loader
-/// uses (see EvalResult). Example: `auto r = evaluate(model, test_loader, EvalOptions().tta_flip(true));`
+/// A loader is anything with `int64_t size()` (batches) and `get(i)` returning a batch with `input` [B, ...], `target`
+/// int64 [B] and `index` int64 [B] (the records' indices) tensors on the model's device; superconv::data::DeviceLoader
+/// is one. A loader with `ordered()` (DeviceLoader) is read through it - stored order, no augmentation - so that
+/// evaluating leaves the loader's order, random state and epoch as they were (a training loader stays resumable).
+/// The predictions come back sorted by record index whatever order the loader uses (see EvalResult).
+/// Example: `auto r = evaluate(model, test_loader, EvalOptions().tta_views(flip_shift_views()));`
 template <typename Model, typename Loader>
-EvalResult evaluate(const Model& model_like, Loader& loader, const EvalOptions& options = {}) {
+EvalResult evaluate(const Model& model_like, Loader& loader, const EvalOptions& options = {});
+
+namespace detail {
+
+template <typename Model, typename Loader>
+EvalResult evaluate_batches(const Model& model_like, Loader& loader, const EvalOptions& options) {
   auto model = as_any_module(model_like);
   auto& m = *model.ptr();
-  const bool was_training = m.is_training();
+  const auto shards = detail::loader_world_size(loader);
+  const auto world = is_distributed(options.replicas()) ? options.replicas()->size() : 1;
+  TORCH_CHECK(shards == world, "evaluate: the loader is sharded over world_size ", shards, " but the evaluation runs ",
+              "over ", world, " replica(s)", world == 1 ? " (EvalOptions().replicas is not set)" : "",
+              "; give the replicas to EvalOptions, or evaluate a loader with world_size ", world,
+              " - otherwise the result would cover 1/", shards, " of the records");
+  TrainingModeGuard mode(m);  // restored also when a batch throws
   m.eval();
   at::NoGradGuard no_grad;
-  loader.start_epoch();
   TORCH_CHECK(loader.size() > 0, "evaluate: the loader has no batches");
+  auto views = options.tta_views();
+  if (views.empty()) views = options.tta_flip() ? flip_views() : TTAViews{{"image", nullptr, 1.0}};
+  check_tta_views(views);
   std::vector<at::Tensor> index, pred, conf, target;
   at::Tensor loss_sum;
   for (std::int64_t i = 0; i < loader.size(); ++i) {
     auto b = loader.get(i);
     TORCH_CHECK(b.index.defined() && b.index.numel() == b.target.numel(), "evaluate: batch ", i,
                 " has no record index per target (the loader's batches need an `index` tensor)");
-    auto logits = forward_logits(model, b.input, options.forward());
-    if (options.tta_flip()) logits = (logits + forward_logits(model, b.input.flip({-1}), options.forward())) * 0.5;
+    at::Tensor logits;
+    for (const auto& v : views) {
+      auto l = forward_logits(model, v.transform ? v.transform(b.input) : b.input, options.forward());
+      if (views.size() > 1) l = l.to(at::kFloat) * v.weight;
+      logits = logits.defined() ? logits + l : l;
+    }
     const auto count = static_cast<double>(b.target.size(0));
     const auto loss = options.loss() ? options.loss()(logits, b.target) : at::cross_entropy_loss(logits, b.target);
     // A replica's share of a short last batch can be empty: it adds nothing (its mean loss would be NaN).
@@ -68,7 +131,6 @@ EvalResult evaluate(const Model& model_like, Loader& loader, const EvalOptions& 
     conf.push_back(std::get<0>(best));
     target.push_back(b.target.to(at::kLong));
   }
-  m.train(was_training);
   auto idx = at::cat(index);
   auto pred_all = at::cat(pred), conf_all = at::cat(conf), target_all = at::cat(target);
   if (is_distributed(options.replicas())) {  // every replica's share, then the same sorting everywhere
@@ -94,6 +156,18 @@ EvalResult evaluate(const Model& model_like, Loader& loader, const EvalOptions& 
   r.loss = loss_sum.item<double>() / n;
   r.accuracy = static_cast<double>(r.correct) / n;
   return r;
+}
+
+}  // namespace detail
+
+template <typename Model, typename Loader>
+EvalResult evaluate(const Model& model_like, Loader& loader, const EvalOptions& options) {
+  if constexpr (detail::has_ordered<Loader>::value) {
+    auto view = loader.ordered();
+    return detail::evaluate_batches(model_like, view, options);
+  } else {
+    return detail::evaluate_batches(model_like, loader, options);
+  }
 }
 
 }  // namespace train

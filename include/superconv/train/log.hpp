@@ -50,10 +50,14 @@ inline void log_epochs(Trainer& trainer, std::ostream& out, std::int64_t estimat
   });
   trainer.on_epoch_end([&out](const EpochEnd& e) {
     const auto& s = e.stats;
-    out << fmt::format("Loss={:.4f} Batch_id={} Accuracy={:.2f}\n", s.train_loss, s.batches - 1, 100.0 * s.train_acc)
-        << fmt::format("Test set: Average loss: {:.4f}, Accuracy: {}/{} ({:.2f}%)  [{:.1f} s]\n\n", e.eval.loss,
-                       e.eval.correct, e.eval.total, 100.0 * e.eval.accuracy, s.seconds)
-        << std::flush;
+    out << fmt::format("Loss={:.4f} Batch_id={} Accuracy={:.2f}\n", s.train_loss, s.batches - 1, 100.0 * s.train_acc);
+    if (e.eval.total > 0) {
+      out << fmt::format("Test set: Average loss: {:.4f}, Accuracy: {}/{} ({:.2f}%)  [{:.1f} s]\n\n", e.eval.loss,
+                         e.eval.correct, e.eval.total, 100.0 * e.eval.accuracy, s.seconds);
+    } else {
+      out << fmt::format("Test set: not evaluated this epoch  [{:.1f} s]\n\n", s.seconds);
+    }
+    out << std::flush;
   });
 }
 

@@ -162,8 +162,8 @@ inline void write_predictions_csv(const std::filesystem::path& path, const EvalR
   TORCH_CHECK(out, "write_predictions_csv: write to ", path.string(), " failed");
 }
 
-/// Accuracy over the records with index in [first, last) (e.g. the exact test records 0-999 of a copy whose other
-/// records are degraded); NaN when the evaluation holds none of them.
+/// Accuracy over the records with index in [first, last) (e.g. a part of a test set you trust more than the rest);
+/// NaN when the evaluation holds none of them.
 inline double accuracy_of_records(const EvalResult& r, std::int64_t first, std::int64_t last) {
   TORCH_CHECK(r.indices.defined(), "accuracy_of_records: the evaluation holds no record indices");
   const auto in = r.indices.ge(first).logical_and(r.indices.lt(last));

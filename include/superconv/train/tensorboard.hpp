@@ -85,6 +85,7 @@ class TensorBoard {
   void attach(Trainer& trainer) {
     if (trainer.options().replicas() && !trainer.options().replicas()->is_main()) options_.enabled(false);
     model_ = trainer.model().ptr();
+    summed_loss_ = trainer.options().loss_reduction() == Reduction::kSum;
     writer();  // the file exists from here on: `tensorboard --logdir` lists the run during its first epoch
     trainer.on_batch_end([this](const BatchEnd& b) { on_batch_end(b); });
     trainer.on_epoch_end([this](const EpochEnd& e) { on_epoch_end(e); });
@@ -96,9 +97,10 @@ class TensorBoard {
     if (!options_.enabled()) return;
     at::NoGradGuard no_grad;
     const auto count = static_cast<double>(b.target.size(0));
-    const auto figures = at::stack({b.loss.detach().to(at::kDouble).reshape({}) * count,
-                                    b.logits.argmax(1).eq(b.target).sum().to(at::kDouble),
-                                    at::full({}, count, b.loss.options().dtype(at::kDouble))});
+    const auto loss = b.loss.detach().to(at::kDouble).reshape({});  // a batch's sum: per record below
+    const auto figures =
+        at::stack({summed_loss_ ? loss : loss * count, b.logits.argmax(1).eq(b.target).sum().to(at::kDouble),
+                   at::full({}, count, b.loss.options().dtype(at::kDouble))});
     window_ = window_.defined() ? window_ + figures : figures;
     if ((b.batch + 1) % options_.log_every() != 0 && b.batch + 1 != b.batches) return;
     const auto n = window_[2].clamp_min(1);
@@ -116,8 +118,10 @@ class TensorBoard {
     auto& w = *writer();
     w.add_scalar("epoch/train_loss", s.train_loss, s.epoch);
     w.add_scalar("epoch/train_acc", s.train_acc, s.epoch);
-    w.add_scalar("epoch/test_loss", s.test_loss, s.epoch);
-    w.add_scalar("epoch/test_acc", s.test_acc, s.epoch);
+    if (std::isfinite(s.test_loss)) {  // not evaluated this epoch (TrainerOptions::eval_every): no point
+      w.add_scalar("epoch/test_loss", s.test_loss, s.epoch);
+      w.add_scalar("epoch/test_acc", s.test_acc, s.epoch);
+    }
     w.add_scalar("epoch/lr", s.lr, s.epoch);
     if (std::isfinite(s.momentum)) w.add_scalar("epoch/momentum", s.momentum, s.epoch);
     w.add_scalar("epoch/seconds", s.seconds, s.epoch);
@@ -244,6 +248,7 @@ class TensorBoard {
   std::vector<at::Tensor> pending_;
   std::vector<Point> points_;
   std::optional<EpochStats> last_epoch_;
+  bool summed_loss_ = false;
 };
 
 }  // namespace train

@@ -53,6 +53,7 @@ class Trainer {
     TORCH_CHECK(options_.loss(), "Trainer: the loss function is empty");
     TORCH_CHECK(options_.progress_updates() >= 0, "Trainer: progress_updates must be >= 0, got ",
                 options_.progress_updates());
+    TORCH_CHECK(options_.eval_every() >= 0, "Trainer: eval_every must be >= 0, got ", options_.eval_every());
     const auto mode = static_cast<int>(options_.progress());
     TORCH_CHECK(mode >= static_cast<int>(ProgressMode::kAuto) && mode <= static_cast<int>(ProgressMode::kNone),
                 "Trainer: progress must be a ProgressMode (kAuto, kBar, kLines, kNone), got ", mode);
@@ -77,6 +78,7 @@ class Trainer {
   template <typename TrainLoader, typename TestLoader>
   const std::vector<EpochStats>& fit(TrainLoader& train, TestLoader& test, std::int64_t epochs) {
     TORCH_CHECK(epochs > 0, "Trainer: epochs must be > 0, got ", epochs);
+    check_sharding(train);
     if (distributed()) options_.replicas()->broadcast_module(*model_.ptr());  // every replica starts as rank 0
     while (state_.epoch < epochs) {
       const auto t0 = Clock::now();
@@ -90,7 +92,13 @@ class Trainer {
       for (auto& hook : epoch_begin_) hook(s);
       train_epoch(train, s, epochs);
       if (distributed()) options_.replicas()->average_buffers(*model_.ptr());  // one BN state to evaluate and save
-      auto eval = evaluate(model_, test, EvalOptions().forward(options_.forward()).replicas(options_.replicas()));
+      const auto every = options_.eval_every();
+      EvalResult eval;
+      if (s.epoch == epochs || (every > 0 && s.epoch % every == 0)) {
+        eval = evaluate(model_, test, EvalOptions().forward(options_.forward()).replicas(options_.replicas()));
+      } else {
+        eval.loss = eval.accuracy = std::nan("");  // not evaluated this epoch
+      }
       s.test_loss = eval.loss, s.test_acc = eval.accuracy, s.seconds = seconds_since(t0);
       state_.history.push_back(s);
       ++state_.epoch;
@@ -129,6 +137,20 @@ class Trainer {
     }
     // The others wait until it is written: a launcher that sees one rank end may stop the rest.
     if (distributed()) options_.replicas()->barrier();
+  }
+
+  /// The training loader's shards (DeviceLoaderOptions::world_size) must be the replicas: an unsharded loader under
+  /// replicas trains every rank on the same batches, a sharded one without them trains on 1/N of the data.
+  template <typename Loader>
+  void check_sharding(const Loader& loader) const {
+    const auto shards = detail::loader_world_size(loader);
+    const int world = distributed() ? options_.replicas()->size() : 1;
+    TORCH_CHECK(shards == world, "Trainer: the training loader is sharded over world_size ", shards,
+                " but the Trainer runs over ", world, " replica(s)",
+                world == 1 ? " (TrainerOptions().replicas is not set)" : "",
+                "; give the loader the replicas' rank and world size (DeviceLoaderOptions().rank(r).world_size(",
+                world, ")) - otherwise ", world > shards ? "every rank trains on the same batches" : "",
+                world < shards ? "this process trains on a share of the data" : "");
   }
 
   using Clock = std::chrono::steady_clock;
@@ -172,7 +194,7 @@ class Trainer {
       auto loss = options_.loss()(logits, b.target);
       TORCH_CHECK(loss.numel() == 1, "Trainer: the loss function must return a scalar, got shape ", loss.sizes());
       loss.backward();
-      auto figures = step_figures(loss, logits, b.target);
+      auto figures = step_figures(loss, logits, b.target, options_.loss_reduction() == Reduction::kSum);
       bool agreed_stop = false;
       std::int64_t step_images = b.target.size(0);
       if (distributed()) {  // the world's figures and every rank's stop flag, in the gradient collective
@@ -187,7 +209,7 @@ class Trainer {
       const auto l = loss.detach();
       {
         at::NoGradGuard no_grad;  // logs read as for one global batch
-        losses[i] = distributed() ? figures[0] / figures[2].clamp_min(1) : l;
+        losses[i] = figures[0] / figures[2].clamp_min(1);  // per record, whatever the reduction
         sums += figures.narrow(0, 0, 3);
         images += step_images;
       }
@@ -231,10 +253,11 @@ class Trainer {
   }
 
   /// A step's [loss x records, correct, records] as float64 on the device (no host read).
-  static at::Tensor step_figures(const at::Tensor& loss, const at::Tensor& logits, const at::Tensor& target) {
+  static at::Tensor step_figures(const at::Tensor& loss, const at::Tensor& logits, const at::Tensor& target,
+                                 bool summed) {
     at::NoGradGuard no_grad;
     const auto count = static_cast<double>(target.size(0));
-    return at::stack({loss.detach().to(at::kDouble) * count, logits.argmax(1).eq(target).sum().to(at::kDouble),
+    return at::stack({summed ? loss.detach().to(at::kDouble) : loss.detach().to(at::kDouble) * count, logits.argmax(1).eq(target).sum().to(at::kDouble),
                       at::full({}, count, loss.options().dtype(at::kDouble))});
   }
 

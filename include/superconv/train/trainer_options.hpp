@@ -23,11 +23,17 @@ struct TrainerOptions {
   TORCH_ARG(ForwardOptions, forward);
   /// What is minimised: any `at::Tensor(const at::Tensor& logits, const at::Tensor& target)`.
   TORCH_ARG(LossFunction, loss) = cross_entropy_loss();
+  /// How `loss` reduces the batch (Reduction::kSum for a summed loss such as cross_entropy_loss(0.2, kSum)): the
+  /// logged training loss is per record either way.
+  TORCH_ARG(Reduction, loss_reduction) = Reduction::kMean;
   /// Step the scheduler after every batch (true) or after every epoch.
   TORCH_ARG(bool, step_per_batch) = true;
   /// Where the progress bar goes; none when null. Per-epoch lines are a hook's job (see train/log.hpp).
   TORCH_ARG(LogStream, log) = nullptr;
   TORCH_ARG(ProgressMode, progress) = ProgressMode::kAuto;
+  /// Evaluate on the test loader after every `eval_every` epochs and always after the last; 0: after the last only
+  /// (a recipe whose per-epoch evaluation costs a noticeable share of its time). Epochs not evaluated report NaN.
+  TORCH_ARG(std::int64_t, eval_every) = 1;
   /// Host reads of the running sums per epoch (each a device sync; also when a non-finite loss is noticed).
   TORCH_ARG(std::int64_t, progress_updates) = 16;
   /// Checkpoint written (atomically) after each epoch and at an interrupt; empty: none. With replicas, rank 0
