@@ -2,18 +2,19 @@
 """The airbench94 Muon CIFAR-10 speed recipe in eager PyTorch (the reference examples/cifar10_speedrun must match).
 
     python benchmarks/speedrun_reference.py [--runs 5] [--seed 0] [--threads 2] [--out runs/reference/seeds5.json]
-        [--data /work/shared/data/cifar-10-batches-bin] [--epochs 8] [--train-limit N] [--test-limit N]
+        [--data DIR (default: $SUPERCONV_DATA or data/cifar-10-batches-bin)] [--epochs 8] [--train-limit N]
+        [--test-limit N]
 
 Written independently from the published description of Keller Jordan's airbench94 and its Muon variant
 ("94% on CIFAR-10 in 3.29 Seconds on a Single GPU", arXiv 2404.00498, and the airbench94_muon recipe): a 2x2
 whitening conv fixed from the patch covariance (bias trained for 3 epochs), three conv-pool-BN-GELU groups of
 widths 64/256/256, a linear head scaled by 1/256; batch 2000, 8 epochs, label smoothing 0.2; Muon (Nesterov 0.6,
-Newton-Schulz 5, lr 0.24) for the 3x3 conv weights, Nesterov SGD 0.85 for BN biases, whitening bias and head;
+3 steps of the quintic Newton-Schulz iteration, lr 0.24) for the 3x3 conv weights, Nesterov SGD 0.85 for BN biases, whitening bias and head;
 random 2-pixel translation, alternating flip; test-time augmentation with flips and one-pixel shifts.
 
 Eager PyTorch, no torch.compile; on the CPU with float32 parameters, bf16 autocast and channels_last for model and
 inputs. Timing per seed covers whitening init + training + TTA evaluation (data file reading excluded). Test
-accuracy is reported on records 0-999 (the exact ones in the shared copy) and on all 10,000.
+accuracy is reported on records 0-999 (the exact ones in the copy this project measures with) and on all 10,000.
 --epochs, --train-limit and --test-limit are for smoke tests only.
 """
 import argparse
@@ -289,7 +290,7 @@ def summarize(results, args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data", default="/work/shared/data/cifar-10-batches-bin")
+    p.add_argument("--data", default=os.environ.get("SUPERCONV_DATA", "data/cifar-10-batches-bin"))
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--runs", type=int, default=1)
     p.add_argument("--threads", type=int, default=2)

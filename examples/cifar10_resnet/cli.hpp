@@ -3,6 +3,8 @@
 
 #include <superconv/io/run_folder.hpp>
 
+#include "../common/options.hpp"  // number, in_range, boolean
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -20,38 +22,9 @@ struct Cli {
   bool schedule_only = false, find_lr_only = false;
 };
 
-// A number check. CLI11's own (PositiveNumber, Range) let NaN through - every comparison with NaN is false - and print
-// their bounds as "0.000000 to 179769313486231570814527...": this one takes finite numbers only and says what it wants.
-inline CLI::Validator number(const std::string& name, const std::string& want, std::function<bool(double)> ok) {
-  return {[want, ok](std::string& s) {
-            char* end = nullptr;
-            const double v = std::strtod(s.c_str(), &end);
-            if (s.empty() || end != s.c_str() + s.size()) return "must be a number, got " + s;
-            if (!std::isfinite(v)) return "must be a finite number, got " + s;
-            return ok(v) ? std::string() : fmt::format("must be {}, got {}", want, s);
-          },
-          name};
-}
-inline CLI::Validator in_range(double lo, double hi) {
-  const auto want = fmt::format("in [{}, {}]", lo, hi);
-  return number(want, want, [lo, hi](double v) { return v >= lo && v <= hi; });
-}
-// A flag's value (--amp=VALUE): CLI11 counts any integer as that many flags and throws a bare "stoll" at a word.
-inline const CLI::Validator boolean(
-    [](std::string& s) {
-      std::string v;
-      for (char ch : s) v += static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      for (const char* ok : {"true", "false", "1", "0", "on", "off", "yes", "no"}) {
-        if (v == ok) return std::string();
-      }
-      return "must be true or false (1/0, on/off, yes/no), got " + s;
-    },
-    "");
-
 inline void add_options(CLI::App& app, Cli& c) {
   auto& h = c.h;
-  const auto pos = number("POSITIVE", "> 0", [](double v) { return v > 0; });
-  const auto nonneg = number("NONNEGATIVE", ">= 0", [](double v) { return v >= 0; });
+  const auto pos = positive(), nonneg = nonnegative();
   app.add_option("--dataset", h.dataset, "cifar10|cifar100|folder")
       ->check(CLI::IsMember({"cifar10", "cifar100", "folder"}))
       ->capture_default_str();
@@ -107,9 +80,19 @@ inline void add_options(CLI::App& app, Cli& c) {
   app.add_option("--threads", h.threads, "CPU threads (0: all cores)")->check(nonneg);
   app.add_flag("--retain-heap,!--no-retain-heap", h.retain_heap, "CPU: keep freed memory in the process heap")
       ->check(boolean);
+  app.add_flag("--tensorboard,!--no-tensorboard", h.tensorboard, "TensorBoard event files in the run folder")
+      ->check(boolean);
   app.add_flag("--schedule-only", c.schedule_only, "print the schedule as CSV (step,epoch,lr,momentum), exit")
       ->check(boolean);
   app.add_flag("--find-lr-only", c.find_lr_only, "run the LR range test, write its files, exit")->check(boolean);
+}
+
+// --schedule-only: the One Cycle schedule as CSV (step, epoch, lr, momentum), the whole of stdout; no data needed.
+inline int print_schedule(const Hyperparameters& h) {
+  const auto batches = sc::data::DeviceLoader::batches_per_epoch(h.train_limit > 0 ? h.train_limit : 50000, h.batch_size);
+  const sc::optim::OneCycle s(one_cycle(h, batches));
+  sc::io::write_schedule_csv(std::cout, s, s.options().total_steps(), h.schedule_step == "batch" ? batches : 1);
+  return 0;
 }
 
 // Resuming: the run's own options (options given again must agree, or be ones that may change). Then the checks.
@@ -162,5 +145,13 @@ inline void settle(CLI::App& app, Cli& c) {
        fmt::format("--momentum-min ({}) must not exceed --momentum-max ({})", h.momentum_min, h.momentum_max));
   need(h.finder_start < h.finder_end,
        fmt::format("--finder-start ({}) must be below --finder-end ({})", h.finder_start, h.finder_end));
+  try {  // options that give no valid schedule (a phase of zero length) are a usage error too
+    const auto records = h.train_limit > 0 ? h.train_limit : 50000;  // CIFAR's; a folder's is checked in run()
+    if (h.lr_max > 0 && h.epochs > 0 && (h.dataset != "folder" || h.train_limit > 0))
+      sc::optim::OneCycle(one_cycle(h, sc::data::DeviceLoader::batches_per_epoch(records, h.batch_size)));
+  } catch (const c10::Error& e) {
+    throw CLI::ValidationError(fmt::format("--epochs {}, --peak-epoch {}, --schedule-step {}: {}", h.epochs,
+                                           h.peak_epoch, h.schedule_step, e.what_without_backtrace()));
+  }
   if (c.out.empty()) c.out = sc::io::timestamped_folder("runs").string();
 }

@@ -91,6 +91,9 @@ inline RecipeData load_data(const Hyperparameters& h, std::ostream* log) {
   d.train = first(d.train, h.train_limit), d.test = first(d.test, h.test_limit);
   if (h.test_limit > 0 && !d.test_files.empty()) d.test_files.resize(static_cast<std::size_t>(d.test.size()));
   if (d.mean.empty()) std::tie(d.mean, d.std) = D::channel_mean_std(d.train);  // measured on what trains
+  if (log)
+    *log << fmt::format("data {}: train {}, test {}, {} classes, {}x{}x{}\n", d.source, d.train.size(), d.test.size(),
+                        d.train.classes.size(), d.train.channels(), d.train.height(), d.train.width());
   return d;
 }
 

@@ -11,6 +11,7 @@
 // options.
 #include <superconv/data/image_io.hpp>
 #include <superconv/io/model_card.hpp>
+#include <superconv/nn/airbench_net.hpp>
 #include <superconv/nn/custom_resnet.hpp>
 #include <superconv/nn/grad_cam.hpp>
 #include <superconv/nn/state_dict.hpp>
@@ -87,18 +88,35 @@ std::string csv_field(const std::string& s) {
   return q + "\"";
 }
 
+// The model the card describes (custom_resnet: cifar10_resnet's; airbench: cifar10_speedrun's), classified with.
+template <typename Model>
+int predict_with(Model model, const sc::io::ModelCard& card, const Options& o);
+
 int predict(const Options& o) {
   const auto card = sc::io::read_model_card(o.run);
+  if (card.architecture == "airbench") {
+    return predict_with(sc::nn::AirbenchNet(sc::nn::AirbenchNetOptions()
+                                                .widths(card.widths)
+                                                .num_classes(card.num_classes)
+                                                .in_channels(card.in_channels)
+                                                .logit_scale(card.logit_scale)),
+                        card, o);
+  }
+  return predict_with(sc::nn::CustomResNet(sc::nn::CustomResNetOptions()
+                                               .width(card.width)
+                                               .num_classes(card.num_classes)
+                                               .in_channels(card.in_channels)
+                                               .logit_scale(card.logit_scale)),
+                      card, o);
+}
+
+template <typename Model>
+int predict_with(Model model, const sc::io::ModelCard& card, const Options& o) {
   const fs::path folder = fs::is_directory(o.run) ? fs::path(o.run) : fs::path(o.run).parent_path();
   const auto device = o.device == "cuda" || (o.device == "auto" && torch::cuda::is_available())
                           ? c10::Device(c10::kCUDA, 0)
                           : c10::Device(c10::kCPU);
   TORCH_CHECK(!device.is_cuda() || torch::cuda::is_available(), "--device cuda: no CUDA device is available");
-  sc::nn::CustomResNet model(sc::nn::CustomResNetOptions()
-                                 .width(card.width)
-                                 .num_classes(card.num_classes)
-                                 .in_channels(card.in_channels)
-                                 .logit_scale(card.logit_scale));
   try {
     sc::nn::load_state_dict(*model, folder / card.weights);
   } catch (const c10::Error& e) {

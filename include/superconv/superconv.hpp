@@ -9,28 +9,40 @@
 #include <superconv/data/cifar100.hpp>
 #include <superconv/data/dataset.hpp>
 #include <superconv/data/device_loader.hpp>
+#include <superconv/data/device_loader_options.hpp>
 #include <superconv/data/image_folder.hpp>
 #include <superconv/data/image_io.hpp>
 
 #include <superconv/transforms/compose.hpp>
+#include <superconv/transforms/alternating_flip.hpp>
+#include <superconv/transforms/batch_info.hpp>
 #include <superconv/transforms/cutout.hpp>
 #include <superconv/transforms/flip_lr.hpp>
 #include <superconv/transforms/normalize.hpp>
 #include <superconv/transforms/random_crop.hpp>
+#include <superconv/transforms/random_translate.hpp>
 
 #include <superconv/optim/cyclic_lr.hpp>
 #include <superconv/optim/lr_range_test.hpp>
 #include <superconv/optim/lr_suggestions.hpp>
+#include <superconv/optim/muon.hpp>
+#include <superconv/optim/newton_schulz.hpp>
 #include <superconv/optim/one_cycle.hpp>
 #include <superconv/optim/param_groups.hpp>
+#include <superconv/optim/piecewise_linear.hpp>
 #include <superconv/optim/scheduler.hpp>
 
 #include <superconv/nn/conv_bn_relu.hpp>
+#include <superconv/nn/airbench_net.hpp>
+#include <superconv/nn/batch_norm.hpp>
+#include <superconv/nn/conv_group.hpp>
 #include <superconv/nn/custom_resnet.hpp>
 #include <superconv/nn/grad_cam.hpp>
+#include <superconv/nn/init.hpp>
 #include <superconv/nn/residual_block.hpp>
 #include <superconv/nn/state_dict.hpp>
 #include <superconv/nn/torch_pickle.hpp>
+#include <superconv/nn/whitening.hpp>
 
 #include <superconv/system/atomic_file.hpp>
 #include <superconv/system/error_message.hpp>
@@ -53,6 +65,7 @@
 #include <superconv/train/tensorboard.hpp>
 #include <superconv/train/trainer.hpp>
 #include <superconv/train/trainer_options.hpp>
+#include <superconv/train/tta.hpp>
 
 #include <superconv/viz/canvas.hpp>
 #include <superconv/viz/heatmap.hpp>

@@ -37,7 +37,9 @@ TEST_CASE("ModelCard: a bad card is an error naming the file, the field and the 
   CHECK_THROWS_WITH(model_card_from_json(with("width", 0), "run/config.json"),
                     SC_CONTAINS("run/config.json: model card: width must be > 0, got 0"));
   CHECK_THROWS_WITH(model_card_from_json(with("architecture", "vit"), "c.json"),
-                    SC_CONTAINS("architecture must be \"custom_resnet\", got \"vit\""));
+                    SC_CONTAINS("architecture must be \"custom_resnet\" or \"airbench\", got \"vit\""));
+  CHECK_THROWS_WITH(model_card_from_json(with("architecture", "airbench"), "c.json"),
+                    SC_CONTAINS("airbench needs 3 widths, got 0"));
   CHECK_THROWS_WITH(model_card_from_json(with("width", "wide"), "c.json"),
                     SC_CONTAINS("c.json: \"width\" is \"wide\""));
   CHECK_THROWS_WITH(model_card_from_json(with("classes", Json::array({"x"})), "c.json"),

@@ -22,10 +22,13 @@ namespace io {
 ///   "image_width": 32, "logit_scale": 0.125, "classes": ["airplane", ...], "mean": [0.4914, ...],
 ///   "std": [0.247, ...], "resize": "stb", "weights": "model.pt"}`
 struct ModelCard {
-  /// The network: "custom_resnet" (nn::CustomResNet; examples/python/custom_resnet.py in PyTorch).
+  /// The network: "custom_resnet" (nn::CustomResNet; examples/python/custom_resnet.py in PyTorch) or "airbench"
+  /// (nn::AirbenchNet, cifar10_speedrun's).
   std::string architecture = "custom_resnet";
-  /// Channels of the prep layer (nn::CustomResNetOptions::width).
+  /// Channels of the prep layer (nn::CustomResNetOptions::width); custom_resnet only.
   std::int64_t width = 64;
+  /// Channels of the three ConvGroups (nn::AirbenchNetOptions::widths); airbench only.
+  std::vector<std::int64_t> widths;
   std::int64_t num_classes = 10;
   std::int64_t in_channels = 3;
   /// The input size the model was trained at, pixels; other images are resized to it.
@@ -45,9 +48,12 @@ struct ModelCard {
 /// Checks a card; errors name `source` (the file it came from), the field and the value.
 inline void validate(const ModelCard& c, const std::filesystem::path& source = {}) {
   const auto where = source.empty() ? std::string("model card") : source.string() + ": model card";
-  TORCH_CHECK(c.architecture == "custom_resnet", where, ": architecture must be \"custom_resnet\", got \"",
-              c.architecture, "\"");
+  TORCH_CHECK(c.architecture == "custom_resnet" || c.architecture == "airbench", where,
+              ": architecture must be \"custom_resnet\" or \"airbench\", got \"", c.architecture, "\"");
   TORCH_CHECK(c.width > 0, where, ": width must be > 0, got ", c.width);
+  TORCH_CHECK(c.architecture != "airbench" || c.widths.size() == 3, where, ": airbench needs 3 widths, got ",
+              c.widths.size());
+  for (auto w : c.widths) TORCH_CHECK(w > 0, where, ": widths must be > 0, got ", w);
   TORCH_CHECK(c.num_classes > 0, where, ": num_classes must be > 0, got ", c.num_classes);
   TORCH_CHECK(c.in_channels == 1 || c.in_channels == 3, where, ": in_channels must be 1 or 3, got ", c.in_channels);
   TORCH_CHECK(c.image_height >= 8 && c.image_width >= 8 && c.image_height <= 16384 && c.image_width <= 16384, where,
@@ -75,6 +81,7 @@ inline std::string class_name(const ModelCard& c, std::int64_t i) {
 inline void to_json(Json& j, const ModelCard& c) {
   j = Json{{"architecture", c.architecture},
            {"width", c.width},
+           {"widths", c.widths},
            {"num_classes", c.num_classes},
            {"in_channels", c.in_channels},
            {"image_height", c.image_height},
@@ -87,18 +94,19 @@ inline void to_json(Json& j, const ModelCard& c) {
            {"weights", c.weights}};
 }
 
-/// A card from JSON; absent optional fields keep their defaults, a wrong or missing required one ("architecture",
+/// A card from JSON; absent optional fields keep their defaults, a wrong or missing required one ("architecture";
 /// "width", "num_classes") is an error naming `source`, the key and the value. The result is validated.
 inline ModelCard model_card_from_json(const Json& j, const std::filesystem::path& source = {}) {
   const auto file = source.empty() ? std::filesystem::path("model card") : source;
   TORCH_CHECK(j.is_object(), file.string(), ": the model card is ", j.dump(), ", not an object");
   ModelCard c;
   c.architecture = get<std::string>(j, "architecture", file);
-  c.width = get<std::int64_t>(j, "width", file);
+  if (c.architecture == "custom_resnet" || j.contains("width")) c.width = get<std::int64_t>(j, "width", file);
   c.num_classes = get<std::int64_t>(j, "num_classes", file);
   auto opt = [&](const char* key, auto& member) {
     if (j.contains(key)) member = get<std::decay_t<decltype(member)>>(j, key, file);
   };
+  opt("widths", c.widths);
   opt("in_channels", c.in_channels);
   opt("image_height", c.image_height);
   opt("image_width", c.image_width);

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# cifar10_speedrun end to end on a real-data subset (2 epochs of 4,000 images, batch 500): it learns, leaves the run
+# folder (summary with the TTA figure and records 0-999, world size, model card that predict loads), resumes a
+# finished run at once, continues an interrupted run to the same numbers as an uninterrupted one (the alternating
+# flip's epoch and the order come back from the checkpoint), and refuses bad options with exit 2.
+# usage: speedrun_e2e.sh SPEEDRUN PREDICT WORK_DIR
+set -u
+EXE=$1 PREDICT=$2 WORK=$3
+. "$(dirname "$0")/e2e_common.sh"
+rm -rf "$WORK" && mkdir -p "$WORK" || exit 1
+args=(--data "$data" --train-limit 4000 --test-limit 500 --batch-size 500 --epochs 3 --eval-every 1 --threads 2)
+json() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2], {}, {'d': d}))" "$@"; }
+
+"$EXE" "${args[@]}" --out "$WORK/a" >"$WORK/a.log" 2>&1 || fail "the run exited $?: $(tail -5 "$WORK/a.log")"
+for f in config.json metrics.csv summary.json predictions.csv model.pt curves.png gradcam.png checkpoint.pt; do
+  [ -s "$WORK/a/$f" ] || fail "run folder lacks $f"
+done
+acc=$(json "$WORK/a/summary.json" "d['final_test_accuracy']")
+python3 -c "import sys; sys.exit(0 if float('$acc') > 0.5 else 1)" || fail "TTA accuracy $acc after 3 epochs (want > 0.5)"
+[ "$(json "$WORK/a/summary.json" "d['world']['world_size']")" = 1 ] || fail "summary.json lacks world.world_size 1"
+[ "$(json "$WORK/a/summary.json" "d['tta']")" = flip_shift ] || fail "summary.json: tta is not flip_shift"
+json "$WORK/a/summary.json" "d['test_accuracy_records_0_999'], d['no_tta_test_accuracy']" >/dev/null ||
+  fail "summary.json lacks the records 0-999 or no-TTA figures"
+[ "$(json "$WORK/a/config.json" "d['model']['architecture']")" = airbench ] || fail "model card is not airbench"
+[ "$(grep -c '^[0-9]' "$WORK/a/metrics.csv")" = 3 ] || fail "metrics.csv has not 3 epochs: $(cat "$WORK/a/metrics.csv")"
+
+# predict rebuilds the AirbenchNet from the card and loads model.pt.
+"$PREDICT" --run "$WORK/a" --top-k 2 "$WORK/a/curves.png" >"$WORK/p.log" 2>&1 || fail "predict: $(cat "$WORK/p.log")"
+grep -Eq 'curves.png: [a-z]+ [01]\.[0-9]{4}, [a-z]+ [01]\.[0-9]{4}$' "$WORK/p.log" || fail "predict: $(cat "$WORK/p.log")"
+
+# A finished run resumes at once, to the same summary.
+"$EXE" --resume "$WORK/a" >"$WORK/r.log" 2>&1 || fail "--resume of a finished run exited $?: $(tail -3 "$WORK/r.log")"
+grep -q "run folder: $WORK/a" "$WORK/r.log" || fail "--resume of a finished run: $(tail -3 "$WORK/r.log")"
+
+# Interrupted after epoch 1 (SIGTERM once metrics.csv has its first row), then resumed: the same numbers.
+"$EXE" "${args[@]}" --out "$WORK/b" >"$WORK/b.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 600); do
+  [ "$(grep -c '^[0-9]' "$WORK/b/metrics.csv" 2>/dev/null)" = 1 ] && break
+  sleep 0.2
+done
+kill -TERM "$pid"
+wait "$pid"
+rc=$?
+if [ "$rc" = 143 ]; then
+  "$EXE" --resume "$WORK/b" >>"$WORK/b.log" 2>&1 || fail "resume after SIGTERM exited $?: $(tail -5 "$WORK/b.log")"
+elif [ "$rc" != 0 ]; then
+  fail "the run stopped by SIGTERM exited $rc, want 143: $(tail -5 "$WORK/b.log")"
+fi
+cut -d, -f1-7 "$WORK/a/metrics.csv" >"$WORK/a.csv"
+cut -d, -f1-7 "$WORK/b/metrics.csv" >"$WORK/b.csv"
+cmp -s "$WORK/a.csv" "$WORK/b.csv" || fail "interrupted + resumed run differs: $(diff "$WORK/a.csv" "$WORK/b.csv")"
+[ "$(json "$WORK/a/summary.json" "d['final_test_accuracy']")" = "$(json "$WORK/b/summary.json" "d['final_test_accuracy']")" ] ||
+  fail "final accuracy differs after resume"
+
+# Bad options: exit 2 naming the option.
+expect2() {
+  "$EXE" "$@" >"$WORK/bad.log" 2>&1
+  local rc=$?
+  [ "$rc" = 2 ] || fail "$* exited $rc, want 2: $(cat "$WORK/bad.log")"
+  grep -q -- "$1" "$WORK/bad.log" || fail "$*: the error does not name $1: $(cat "$WORK/bad.log")"
+}
+expect2 --epochs 0
+expect2 --flip sideways
+expect2 --tta all
+expect2 --optimizer adam
+expect2 --train-limit 100 --batch-size 500
+expect2 --muon-momentum nan
+echo "speedrun end to end: all checks passed (TTA accuracy $acc after 3 epochs of 4,000 images)"
