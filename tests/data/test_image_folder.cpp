@@ -162,7 +162,8 @@ TEST_CASE("ImageFolder with kSkip never keeps a file it did not decode", "[data]
 
 namespace {
 /// Runs ImageFolder on `root` in a child process whose address space leaves room for `stacks` thread stacks of
-/// 256 MB (and some memory besides); returns the child's exit code (0: 9 images read; 2: a named error; 128 + signal when it died).
+/// 256 MB (and some memory besides); returns the child's exit code (0: 9 images read; 2: a named error; 128 + signal
+/// when it died).
 int decode_with_room_for(const fs::path& root, int stacks, std::int64_t threads) {
   const pid_t pid = fork();
   if (pid == 0) {

@@ -381,16 +381,19 @@ TEST_CASE("distributed: GLOO_SOCKET_IFNAME may list interfaces separated by comm
   CHECK(codes == std::vector<int>{0, 0});
 }
 
-TEST_CASE("distributed: MASTER_PORT and master_port outside 1..65535 are refused, naming the value",
-          "[distributed]") {
+TEST_CASE("distributed: MASTER_PORT and master_port outside 1..65535 are refused, naming the value", "[distributed]") {
   const char* saved = std::getenv("MASTER_PORT");
   const std::string keep = saved ? saved : "";
   ::setenv("MASTER_PORT", "70000", 1);  // used to wrap to 4464
-  CHECK_THROWS_WITH(sc::distributed::launch_environment(), SC_CONTAINS("MASTER_PORT must be a port in 1..65535, got 70000"));
+  CHECK_THROWS_WITH(sc::distributed::launch_environment(),
+                    SC_CONTAINS("MASTER_PORT must be a port in 1..65535, got 70000"));
   ::setenv("MASTER_PORT", "99999999999", 1);
   CHECK_THROWS_WITH(sc::distributed::launch_environment(),
                     SC_CONTAINS("MASTER_PORT must be an integer, got '99999999999'"));
-  if (saved) ::setenv("MASTER_PORT", keep.c_str(), 1); else ::unsetenv("MASTER_PORT");
+  if (saved)
+    ::setenv("MASTER_PORT", keep.c_str(), 1);
+  else
+    ::unsetenv("MASTER_PORT");
   CHECK_THROWS_WITH(sc::distributed::ProcessGroup(sc::distributed::ProcessGroupOptions(0, 2).master_port(70000)),
                     SC_CONTAINS("master_port must be in 1..65535, got 70000"));
 }
@@ -437,6 +440,9 @@ TEST_CASE("distributed: NCCL collectives are made to throw on a timeout unless t
   ::setenv("TORCH_NCCL_BLOCKING_WAIT", "0", 1);  // the user's choice stands
   CHECK_FALSE(sc::distributed::enable_nccl_blocking_wait());
   CHECK(std::string(std::getenv("TORCH_NCCL_BLOCKING_WAIT")) == "0");
-  if (saved) ::setenv("TORCH_NCCL_BLOCKING_WAIT", keep.c_str(), 1); else ::unsetenv("TORCH_NCCL_BLOCKING_WAIT");
+  if (saved)
+    ::setenv("TORCH_NCCL_BLOCKING_WAIT", keep.c_str(), 1);
+  else
+    ::unsetenv("TORCH_NCCL_BLOCKING_WAIT");
   if (saved_old) ::setenv("NCCL_BLOCKING_WAIT", keep_old.c_str(), 1);
 }

@@ -55,7 +55,7 @@ TEST_CASE("dirac_partial_: the first in_channels filters pass their channel thro
   CHECK_THROWS_WITH(sc::nn::unit_std_(at::ones({3})), SC_CONTAINS("constant"));
 }
 
-TEST_CASE("frozen_scale_batch_norm2d and ConvGroup: only the shift trains; the map halves", "[nn][conv_group]") {
+TEST_CASE("frozen_scale_batch_norm2d and ConvGroup: only the shift trains, the map halves", "[nn][conv_group]") {
   auto bn = sc::nn::frozen_scale_batch_norm2d(8, 1e-12, 0.4);
   CHECK_FALSE(bn->weight.requires_grad());
   CHECK(bn->bias.requires_grad());

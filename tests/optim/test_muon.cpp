@@ -99,7 +99,7 @@ TEST_CASE("Muon: each group keeps its own options (LibTorch would give them the 
   CHECK_FALSE(g1.orthogonalize());
 }
 
-TEST_CASE("Muon: state round-trips through an archive; the resumed steps equal the uninterrupted ones",
+TEST_CASE("Muon: state round-trips through an archive, the resumed steps equal the uninterrupted ones",
           "[optim][muon]") {
   auto p = pattern({6, 2, 3, 3}, 0.4).requires_grad_();
   auto q = p.detach().clone().requires_grad_();

@@ -353,7 +353,7 @@ TEST_CASE("Trainer: a training loader sharded otherwise than the replicas is ref
                                 "(TrainerOptions().replicas is not set)"));
 }
 
-TEST_CASE("Trainer: a summed loss trains with its sum and logs the per-record mean; eval_every skips evaluations",
+TEST_CASE("Trainer: a summed loss trains with its sum and logs the per-record mean, eval_every skips evaluations",
           "[train][trainer]") {
   at::Tensor xi, yi;
   std::tie(xi, yi) = quadrants(256, 3);

@@ -35,9 +35,9 @@ inline int env_int(const char* name, int fallback) {
   char* end = nullptr;
   errno = 0;
   const long long v = std::strtoll(s.c_str(), &end, 10);
-  TORCH_CHECK(end && *end == '\0' && errno == 0 && v >= std::numeric_limits<int>::min() &&
-                  v <= std::numeric_limits<int>::max(),
-              "distributed: environment variable ", name, " must be an integer, got '", s, "'");
+  TORCH_CHECK(
+      end && *end == '\0' && errno == 0 && v >= std::numeric_limits<int>::min() && v <= std::numeric_limits<int>::max(),
+      "distributed: environment variable ", name, " must be an integer, got '", s, "'");
   return static_cast<int>(v);
 }
 }  // namespace detail

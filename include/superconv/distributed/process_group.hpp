@@ -80,7 +80,7 @@ class ProcessGroup : public train::Replicas {
     TORCH_CHECK(!options_.file_store().empty() || (options_.master_port() >= 1 && options_.master_port() <= 65535),
                 "distributed::ProcessGroup: master_port must be in 1..65535, got ", options_.master_port());
     options_.device(device_for_local_rank(options_.device(), options_.local_rank() >= 0 ? options_.local_rank() : r));
-    if (w == 1) return;  // a world of one: no store, no backend, every collective the identity
+    if (w == 1) return;             // a world of one: no store, no backend, every collective the identity
     use_device(options_.device());  // NCCL and index-less allocations on this rank's GPU
     c10::intrusive_ptr<c10d::Store> store;
     try {

@@ -148,8 +148,8 @@ class Trainer {
     TORCH_CHECK(shards == world, "Trainer: the training loader is sharded over world_size ", shards,
                 " but the Trainer runs over ", world, " replica(s)",
                 world == 1 ? " (TrainerOptions().replicas is not set)" : "",
-                "; give the loader the replicas' rank and world size (DeviceLoaderOptions().rank(r).world_size(",
-                world, ")) - otherwise ", world > shards ? "every rank trains on the same batches" : "",
+                "; give the loader the replicas' rank and world size (DeviceLoaderOptions().rank(r).world_size(", world,
+                ")) - otherwise ", world > shards ? "every rank trains on the same batches" : "",
                 world < shards ? "this process trains on a share of the data" : "");
   }
 
@@ -208,7 +208,7 @@ class Trainer {
       if (scheduler_ && options_.step_per_batch()) scheduler_->step();
       const auto l = loss.detach();
       {
-        at::NoGradGuard no_grad;  // logs read as for one global batch
+        at::NoGradGuard no_grad;                           // logs read as for one global batch
         losses[i] = figures[0] / figures[2].clamp_min(1);  // per record, whatever the reduction
         sums += figures.narrow(0, 0, 3);
         images += step_images;
@@ -257,7 +257,8 @@ class Trainer {
                                  bool summed) {
     at::NoGradGuard no_grad;
     const auto count = static_cast<double>(target.size(0));
-    return at::stack({summed ? loss.detach().to(at::kDouble) : loss.detach().to(at::kDouble) * count, logits.argmax(1).eq(target).sum().to(at::kDouble),
+    return at::stack({summed ? loss.detach().to(at::kDouble) : loss.detach().to(at::kDouble) * count,
+                      logits.argmax(1).eq(target).sum().to(at::kDouble),
                       at::full({}, count, loss.options().dtype(at::kDouble))});
   }
 
