@@ -24,6 +24,29 @@ json "$WORK/a/summary.json" "d['test_accuracy_records_0_999'], d['no_tta_test_ac
 [ "$(json "$WORK/a/config.json" "d['model']['architecture']")" = airbench ] || fail "model card is not airbench"
 [ "$(grep -c '^[0-9]' "$WORK/a/metrics.csv")" = 3 ] || fail "metrics.csv has not 3 epochs: $(cat "$WORK/a/metrics.csv")"
 
+# TensorBoard's own reader finds the run's per-epoch test accuracy equal to metrics.csv's, the pictures and the
+# HParams session (where a Python with the tensorboard package is at hand).
+py=${SUPERCONV_PYTHON:-$(dirname "$0")/../.venv/bin/python}
+if [ -x "$py" ] && "$py" -c "import tensorboard" 2>/dev/null; then
+  "$py" - "$WORK/a" <<'PY' || fail "TensorBoard's reader disagrees with the run folder"
+import csv, math, sys
+from tensorboard.backend.event_processing import event_accumulator
+run = sys.argv[1]
+acc = event_accumulator.EventAccumulator(run, size_guidance={"scalars": 0, "images": 0, "tensors": 0})
+acc.Reload()
+events = {e.step: e.value for e in acc.Scalars("epoch/test_acc")}
+rows = [r for r in csv.DictReader(open(run + "/metrics.csv"))]
+assert len(events) == len(rows) == 3, (events, len(rows))
+for r in rows:
+    assert math.isclose(events[int(r["epoch"])], float(r["test_acc"]), rel_tol=1e-6), (events, r)
+assert "pictures/curves" in acc.Tags()["images"], acc.Tags()["images"]
+assert "_hparams_/session_end_info" in acc.PluginTagToContent("hparams"), acc.PluginTagToContent("hparams")
+print("TensorBoard reads epoch/test_acc", [round(events[s], 4) for s in sorted(events)], "= metrics.csv")
+PY
+else
+  echo "TensorBoard check skipped: no Python with the tensorboard package ($py)"
+fi
+
 # predict rebuilds the AirbenchNet from the card and loads model.pt.
 "$PREDICT" --run "$WORK/a" --top-k 2 "$WORK/a/curves.png" >"$WORK/p.log" 2>&1 || fail "predict: $(cat "$WORK/p.log")"
 grep -Eq 'curves.png: [a-z]+ [01]\.[0-9]{4}, [a-z]+ [01]\.[0-9]{4}$' "$WORK/p.log" || fail "predict: $(cat "$WORK/p.log")"

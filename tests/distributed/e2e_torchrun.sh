@@ -24,6 +24,13 @@ grep -q "Accuracy: [0-9]*/1000" "$work/run.log" || fail "the evaluation should c
 [ "$(grep -c '^index\|^[0-9]' "$work/run/predictions.csv")" = 1001 ] || fail "predictions.csv should hold 1000 rows"
 acc=$(sed -n 's/.*"final_test_accuracy": *\([0-9.]*\).*/\1/p' "$work/run/summary.json")
 awk "BEGIN{exit !($acc > 0.2)}" || fail "accuracy $acc is not above chance"
+# The run folder says how it ran: 2 processes over Gloo, 256 a rank, 512 a step (config.json and summary.json).
+for f in config.json summary.json; do
+  world=$(python3 -c "import json,sys; w=json.load(open(sys.argv[1]))['world']; print(w['world_size'], w['backend'], w['per_rank_batch'], w['global_batch'])" "$work/run/$f") ||
+    fail "$f has no world record"
+  [ "$world" = "2 gloo 256 512" ] || fail "$f records the world as '$world', want '2 gloo 256 512'"
+done
+grep -q "2 process(es), backend gloo" "$work/run.log" || fail "the log's first line does not say 2 processes over gloo"
 
 # 2. SIGTERM to torchrun (forwarded to every rank): all ranks stop at the same step, rank 0 saves one checkpoint.
 "$torchrun" --standalone --nproc-per-node 2 --no-python "$exe" "${common[@]}" --out "$work/term" --width 8 \
