@@ -5,14 +5,15 @@
 # excluded) and the ratio Python / C++ per round and of the medians. Run it by hand on a quiet machine:
 #   benchmarks/compare_speedrun.sh [EPOCHS=8] [ROUNDS=2] [THREADS=2]
 # Needs build/bin/cifar10_speedrun, a Python with torch (SUPERCONV_PYTHON, else .venv/bin/python) and the data
-# (SUPERCONV_DATA, else data/cifar-10-batches-bin).
+# (SUPERCONV_DATA, else data/cifar-10-batches-bin). The runs' folders, JSON and logs stay in $OUT (default
+# runs/compare-speedrun-<date-time>): the accuracies of each round are there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 epochs=${1:-8} rounds=${2:-2} threads=${3:-2}
 py=${SUPERCONV_PYTHON:-.venv/bin/python}
 data=${SUPERCONV_DATA:-data/cifar-10-batches-bin}
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+out=${OUT:-runs/compare-speedrun-$(date +%Y%m%d-%H%M%S)}  # each run's folder, JSON and log stay here
+mkdir -p "$out"
 seconds() { "$py" -c "import json,sys; d=json.load(open(sys.argv[1])); print(d['$2'] if '$2' in d else d['runs'][0]['$2'])" "$1"; }
 cpp=() python=()
 for r in $(seq 1 "$rounds"); do
