@@ -123,9 +123,9 @@ class EventWriter {
   void add_text(std::string_view tag, std::string_view text, std::int64_t step = 0) {
     add_summary(text_summary(tag, text), step);
   }
-  /// The HParams dashboard's session for this run: the experiment, the hyper-parameters, the end, then each metric
-  /// as a scalar under its own tag (as add_hparams writes them, into this file rather than a sub-folder run, so
-  /// that the run's scalars and its session stay one run in TensorBoard).
+  /// This run's entry in the HParams dashboard: the experiment, the hyper-parameters, the end record, then each
+  /// metric as a scalar under its own tag (as add_hparams writes them, into this file rather than a sub-folder run,
+  /// so that the run's scalars and its HParams entry stay one run in TensorBoard).
   void add_hparams(const HParamList& hparams, const std::vector<std::pair<std::string, double>>& metrics,
                    std::int64_t step = 0) {
     std::vector<std::string> tags;

@@ -114,7 +114,7 @@ inline std::string text_summary(std::string_view tag, std::string_view text) {
 }
 
 /// The HParams dashboard's records as torch.utils.tensorboard.summary.hparams() makes them: the experiment (each
-/// hyper-parameter's name and type, each metric's tag), the session start (the values) and the session end
+/// hyper-parameter's name and type, each metric's tag), the start record (the values) and the end record
 /// (STATUS_SUCCESS), under `_hparams_/experiment`, `_hparams_/session_start_info`, `_hparams_/session_end_info`.
 /// Bools go in as bool_value with DATA_TYPE_BOOL (PyTorch's own code turns Python bools into numbers first).
 inline std::array<std::string, 3> hparams_summaries(const HParamList& hparams,
