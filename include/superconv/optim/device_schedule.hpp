@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+// The LR and momentum of an optimizer's parameter groups as device tensors, so that a step holds no host scalar:
+// written from the groups' options (host mode) or advanced on the device from a table of the whole schedule (a
+// captured step replays with each step's values). Optimizers that support it implement DeviceSchedulable.
+#pragma once
+
+#include <superconv/optim/scheduler.hpp>
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+#include <torch/optim/optimizer.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace superconv {
+namespace optim {
+
+/// A whole schedule, step by step: `lr[s][g]` and `momentum[s][g]` for step s and parameter group g (float64, host).
+struct ScheduleTable {
+  at::Tensor lr, momentum;
+  std::int64_t steps() const { return lr.defined() ? lr.size(0) : 0; }
+};
+
+/// Reads a group's momentum from its options (NaN where the options have none).
+using MomentumReader = std::function<double(const torch::optim::OptimizerOptions&)>;
+
+/// Steps `scheduler` through steps 0..steps-1 and records what it writes into every group of `optimizer`; the
+/// scheduler (and the groups' options) are left at the step they were at.
+inline ScheduleTable tabulate_schedule(Scheduler& scheduler, torch::optim::Optimizer& optimizer, std::int64_t steps,
+                                       const MomentumReader& momentum) {
+  TORCH_CHECK(steps > 0, "tabulate_schedule: steps must be > 0, got ", steps);
+  const auto groups = static_cast<std::int64_t>(optimizer.param_groups().size());
+  TORCH_CHECK(groups > 0, "tabulate_schedule: the optimizer has no parameter groups");
+  const auto at_step = scheduler.last_step();
+  ScheduleTable t{at::empty({steps, groups}, at::kDouble), at::empty({steps, groups}, at::kDouble)};
+  auto lr = t.lr.accessor<double, 2>();
+  auto m = t.momentum.accessor<double, 2>();
+  for (std::int64_t s = 0; s < steps; ++s) {
+    scheduler.set_last_step(s);
+    for (std::int64_t g = 0; g < groups; ++g) {
+      const auto& o = optimizer.param_groups()[static_cast<std::size_t>(g)].options();
+      lr[s][g] = o.get_lr();
+      m[s][g] = momentum(o);
+    }
+  }
+  scheduler.set_last_step(at_step);
+  return t;
+}
+
+/// Each group's LR and momentum as 0-dim float32 tensors on one device (views into two [groups] tensors), for an
+/// optimizer's step to multiply with (`at::_foreach_mul_(list, lr(g))`).
+///
+/// Host mode (the default): `write(g, lr, momentum)` before a step fills a tensor only when its value changed (a
+/// small kernel, no sync). Device mode (`follow(table, step)`): `advance()` at the start of every step copies the
+/// table's row at a device-side step counter and moves the counter on (clamped at the table's last row), so a
+/// captured step (a CUDA graph) reads the right values on every replay; `set_step` moves the counter (resume).
+class DeviceScalars {
+ public:
+  DeviceScalars() = default;
+  DeviceScalars(std::size_t groups, const at::Device& device) { reset(groups, device); }
+
+  void reset(std::size_t groups, const at::Device& device) {
+    const auto opt = at::TensorOptions().dtype(at::kFloat).device(device);
+    lr_ = at::zeros({static_cast<std::int64_t>(groups)}, opt);
+    momentum_ = at::zeros({static_cast<std::int64_t>(groups)}, opt);
+    host_lr_.assign(groups, 0.0);
+    host_momentum_.assign(groups, 0.0);
+    table_ = {};
+    counter_ = at::Tensor();
+  }
+  bool empty() const { return !lr_.defined(); }
+  std::size_t groups() const { return host_lr_.size(); }
+  at::Device device() const { return lr_.device(); }
+
+  /// Host mode: group g's values for the next step.
+  void write(std::size_t g, double lr, double momentum) {
+    TORCH_CHECK(g < groups(), "DeviceScalars: group ", g, " of ", groups());
+    if (following()) return;  // the table decides
+    if (lr != host_lr_[g]) lr_[static_cast<std::int64_t>(g)].fill_(lr), host_lr_[g] = lr;
+    if (momentum != host_momentum_[g])
+      momentum_[static_cast<std::int64_t>(g)].fill_(momentum), host_momentum_[g] = momentum;
+  }
+
+  /// Device mode from now on: the values of `table` (steps x groups), starting at row `step`.
+  void follow(const ScheduleTable& table, std::int64_t step) {
+    TORCH_CHECK(!empty(), "DeviceScalars: reset() first");
+    TORCH_CHECK(table.lr.dim() == 2 && table.lr.size(1) == static_cast<std::int64_t>(groups()) &&
+                    table.momentum.sizes() == table.lr.sizes(),
+                "DeviceScalars: the schedule table must be [steps, ", groups(), "] for lr and momentum, got ",
+                table.lr.sizes(), " and ", table.momentum.sizes());
+    const auto opt = at::TensorOptions().dtype(at::kFloat).device(device());
+    const auto moving = table.momentum.cpu().ne(0).any(0);
+    table_momentum_.assign(moving.data_ptr<bool>(), moving.data_ptr<bool>() + moving.numel());
+    table_ = {table.lr.to(opt), table.momentum.to(opt)};
+    counter_ = at::zeros({1}, opt.dtype(at::kLong));
+    set_step(step);
+  }
+  bool following() const { return counter_.defined(); }
+  /// Stops following the table; the host writes again (every value is rewritten at the next write).
+  void unfollow() {
+    table_ = {};
+    counter_ = at::Tensor();
+    std::fill(host_lr_.begin(), host_lr_.end(), std::nan(""));
+    std::fill(host_momentum_.begin(), host_momentum_.end(), std::nan(""));
+  }
+  /// Device mode: the row the next advance() reads.
+  void set_step(std::int64_t step) {
+    TORCH_CHECK(following(), "DeviceScalars: set_step needs a table (follow)");
+    TORCH_CHECK(step >= 0, "DeviceScalars: step must be >= 0, got ", step);
+    counter_.fill_(std::min(step, table_.steps() - 1));
+  }
+  /// Device mode: loads the counter's row and moves the counter on; host mode: nothing. Device work only.
+  void advance() {
+    if (!following()) return;
+    lr_.copy_(table_.lr.index_select(0, counter_).squeeze(0));
+    momentum_.copy_(table_.momentum.index_select(0, counter_).squeeze(0));
+    counter_.add_(1).clamp_max_(table_.steps() - 1);
+  }
+
+  at::Tensor lr(std::size_t g) const { return lr_.select(0, static_cast<std::int64_t>(g)); }
+  at::Tensor momentum(std::size_t g) const { return momentum_.select(0, static_cast<std::int64_t>(g)); }
+  /// Whether group g's momentum is nonzero anywhere it can be read (host value or any row of the table).
+  bool has_momentum(std::size_t g, double host_value) const {
+    return following() ? static_cast<bool>(table_momentum_.at(g)) : host_value != 0;
+  }
+
+ private:
+  at::Tensor lr_, momentum_, counter_;
+  ScheduleTable table_;
+  std::vector<double> host_lr_, host_momentum_;
+  std::vector<char> table_momentum_;  // per group: a nonzero momentum somewhere in the table
+};
+
+/// An optimizer whose step reads its LR and momentum from DeviceScalars, so that it can follow a schedule on the
+/// device (what train::Trainer needs to capture and replay a step).
+class DeviceSchedulable {
+ public:
+  virtual ~DeviceSchedulable() = default;
+  /// Tabulates `scheduler` over `steps` steps and follows it on the device from the scheduler's current step.
+  virtual void follow_schedule(Scheduler& scheduler, std::int64_t steps) = 0;
+  /// Moves the device-side step (after the scheduler jumped, e.g. on resume).
+  virtual void set_schedule_step(std::int64_t step) = 0;
+  /// Back to host mode (the groups' options).
+  virtual void unfollow_schedule() = 0;
+};
+
+}  // namespace optim
+}  // namespace superconv
