@@ -3,6 +3,7 @@
 // epoch start, batch end and epoch end, checkpoints with exact resume, Ctrl-C and non-finite-loss stops.
 #pragma once
 
+#include <superconv/optim/device_schedule.hpp>
 #include <superconv/optim/scheduler.hpp>
 #include <superconv/train/checkpoint.hpp>
 #include <superconv/train/evaluate.hpp>
@@ -13,6 +14,7 @@
 #include <superconv/train/metrics.hpp>
 #include <superconv/train/progress.hpp>
 #include <superconv/train/replicas.hpp>
+#include <superconv/train/step_capture.hpp>
 #include <superconv/train/stops.hpp>
 #include <superconv/train/trainer_options.hpp>
 
@@ -28,6 +30,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -62,6 +65,9 @@ class Trainer {
   void on_epoch_begin(std::function<void(const EpochStats&)> hook) { epoch_begin_.push_back(std::move(hook)); }
   void on_batch_end(std::function<void(const BatchEnd&)> hook) { batch_end_.push_back(std::move(hook)); }
   void on_epoch_end(std::function<void(const EpochEnd&)> hook) { epoch_end_.push_back(std::move(hook)); }
+  /// Keeps a hook's state in every checkpoint (and requires it in the one load_checkpoint reads), for an exact
+  /// resume of a run whose hooks hold state (train/lookahead.hpp does this).
+  void keep_in_checkpoint(CheckpointPart part) { parts_.push_back(std::move(part)); }
 
   const std::vector<EpochStats>& history() const { return state_.history; }
   const TrainingState& state() const { return state_; }
@@ -80,6 +86,7 @@ class Trainer {
     TORCH_CHECK(epochs > 0, "Trainer: epochs must be > 0, got ", epochs);
     check_sharding(train);
     if (distributed()) options_.replicas()->broadcast_module(*model_.ptr());  // every replica starts as rank 0
+    CaptureScope capture(*this, epochs * static_cast<std::int64_t>(train.size()));
     while (state_.epoch < epochs) {
       const auto t0 = Clock::now();
       EpochStats s;
@@ -123,7 +130,7 @@ class Trainer {
   /// Restores what save_checkpoint wrote; fit() then continues where the checkpoint was taken.
   template <typename Loader>
   void load_checkpoint(const std::filesystem::path& path, Loader& loader) {
-    state_ = train::load_checkpoint(path, *model_.ptr(), optimizer_, loader, device_of(*model_.ptr()));
+    state_ = train::load_checkpoint(path, *model_.ptr(), optimizer_, loader, device_of(*model_.ptr()), parts_);
     if (scheduler_) scheduler_->set_last_step(state_.scheduler_step);
   }
 
@@ -133,7 +140,7 @@ class Trainer {
   void write_checkpoint(const std::filesystem::path& path, const Loader& loader) {
     state_.scheduler_step = scheduler_ ? scheduler_->last_step() : 0;
     if (!options_.replicas() || options_.replicas()->is_main()) {
-      train::save_checkpoint(path, *model_.ptr(), optimizer_, state_, loader);
+      train::save_checkpoint(path, *model_.ptr(), optimizer_, state_, loader, parts_);
     }
     // The others wait until it is written: a launcher that sees one rank end may stop the rest.
     if (distributed()) options_.replicas()->barrier();
@@ -189,24 +196,30 @@ class Trainer {
       }
       const double lr = step_lrs[static_cast<std::size_t>(i)] = current_lr();
       const double momentum = scheduler_ ? scheduler_->momentum() : std::nan("");
-      optimizer_.zero_grad(true);
-      auto logits = forward_logits(model_, b.input, options_.forward());
-      auto loss = options_.loss()(logits, b.target);
-      TORCH_CHECK(loss.numel() == 1, "Trainer: the loss function must return a scalar, got shape ", loss.sizes());
-      loss.backward();
-      auto figures = step_figures(loss, logits, b.target, options_.loss_reduction() == Reduction::kSum);
+      StepOutputs out;
       bool agreed_stop = false;
       std::int64_t step_images = b.target.size(0);
-      if (distributed()) {  // the world's figures and every rank's stop flag, in the gradient collective
-        figures = at::cat({figures, at::full({1}, interrupt_requested() ? 1.0 : 0.0, figures.options())});
-        options_.replicas()->average_gradients(*model_.ptr(), figures);
-        const auto host = figures.cpu();  // one host read per step: the agreed stop flag and the world's records
-        agreed_stop = host[3].item().toDouble() > 0.5;
-        step_images = static_cast<std::int64_t>(host[2].item().toDouble());
+      if (captured_) {
+        out = captured_->run(b.input, b.target, [this](const at::Tensor& x, const at::Tensor& y) {
+          auto o = forward_backward(x, y);
+          optimizer_.step();
+          return o;
+        });
+      } else {
+        out = forward_backward(b.input, b.target);
+        if (distributed()) {  // the world's figures and every rank's stop flag, in the gradient collective
+          out.figures = at::cat({out.figures, at::full({1}, interrupt_requested() ? 1.0 : 0.0, out.figures.options())});
+          options_.replicas()->average_gradients(*model_.ptr(), out.figures);
+          const auto host = out.figures.cpu();  // one host read per step: the agreed stop flag and the world's records
+          agreed_stop = host[3].item().toDouble() > 0.5;
+          step_images = static_cast<std::int64_t>(host[2].item().toDouble());
+        }
+        optimizer_.step();
       }
-      optimizer_.step();
       if (scheduler_ && options_.step_per_batch()) scheduler_->step();
-      const auto l = loss.detach();
+      const auto& figures = out.figures;
+      const auto& logits = out.logits;
+      const auto& l = out.loss;
       {
         at::NoGradGuard no_grad;                           // logs read as for one global batch
         losses[i] = figures[0] / figures[2].clamp_min(1);  // per record, whatever the reduction
@@ -247,6 +260,51 @@ class Trainer {
     state_.loader_state_restored = true;  // from here on the loader's own order is the run's order
   }
 
+  /// Zero the gradients, forward, loss, backward: the step up to the optimizer (the step's figures on the device).
+  StepOutputs forward_backward(const at::Tensor& input, const at::Tensor& target) {
+    optimizer_.zero_grad(true);
+    auto logits = forward_logits(model_, input, options_.forward());
+    auto loss = options_.loss()(logits, target);
+    TORCH_CHECK(loss.numel() == 1, "Trainer: the loss function must return a scalar, got shape ", loss.sizes());
+    loss.backward();
+    auto figures = step_figures(loss, logits, target, options_.loss_reduction() == Reduction::kSum);
+    return {loss.detach(), logits, figures};
+  }
+
+  /// For one fit() with cuda_graph on: checks what capture needs, has the optimizer follow the scheduler on the
+  /// device and makes the CapturedStep; puts the optimizer back in host mode at the end.
+  struct CaptureScope {
+    CaptureScope(Trainer& t, std::int64_t total_steps) : t_(t) {
+      if (!t.options_.cuda_graph()) return;
+      const auto device = device_of(*t.model_.ptr());
+      auto capture = t.options_.step_capture() ? t.options_.step_capture()(device) : make_cuda_graph_capture(device);
+      TORCH_CHECK(!t.distributed(),
+                  "Trainer: cuda_graph does not work with replicas yet (their collective reads a "
+                  "stop flag on the host every step); train without cuda_graph under torchrun");
+      schedulable_ = dynamic_cast<optim::DeviceSchedulable*>(&t.optimizer_);
+      TORCH_CHECK(schedulable_ != nullptr,
+                  "Trainer: cuda_graph needs an optimizer whose step reads its LR and momentum from the device "
+                  "(optim::DeviceSchedulable, e.g. optim::FusedSGD or optim::Muon); this optimizer reads them on the "
+                  "host, so every replay would repeat the captured step's LR");
+      if (t.scheduler_) {
+        TORCH_CHECK(t.options_.step_per_batch(),
+                    "Trainer: cuda_graph needs a scheduler stepped per batch "
+                    "(step_per_batch true): the captured step advances it");
+        schedulable_->follow_schedule(*t.scheduler_, total_steps);
+      }
+      t.captured_ = std::make_unique<CapturedStep>(std::move(capture));
+    }
+    ~CaptureScope() {
+      if (!t_.captured_) return;
+      t_.captured_.reset();
+      if (schedulable_ && t_.scheduler_) schedulable_->unfollow_schedule();
+    }
+    CaptureScope(const CaptureScope&) = delete;
+    CaptureScope& operator=(const CaptureScope&) = delete;
+    Trainer& t_;
+    optim::DeviceSchedulable* schedulable_ = nullptr;
+  };
+
   [[noreturn]] void fail_non_finite(const at::Tensor& losses, const std::vector<double>& lrs, std::int64_t upto) {
     if (distributed()) options_.replicas()->barrier();  // all replicas stop here, at the same step
     throw non_finite_loss(state_.epoch + 1, losses, lrs, upto, options_.checkpoint(), state_.epoch);
@@ -269,8 +327,10 @@ class Trainer {
   std::vector<std::function<void(const EpochStats&)>> epoch_begin_;
   std::vector<std::function<void(const BatchEnd&)>> batch_end_;
   std::vector<std::function<void(const EpochEnd&)>> epoch_end_;
+  CheckpointParts parts_;
   TrainingState state_;
   std::optional<EvalResult> last_eval_;
+  std::unique_ptr<CapturedStep> captured_;  // during fit() with cuda_graph on
   double train_seconds_ = 0, train_images_ = 0;
 };
 

@@ -7,10 +7,13 @@
 #include <superconv/train/loss.hpp>
 #include <superconv/train/progress.hpp>
 #include <superconv/train/replicas.hpp>
+#include <superconv/train/step_capture.hpp>
 
 #include <torch/arg.h>
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 
 namespace superconv {
@@ -44,6 +47,17 @@ struct TrainerOptions {
   /// flag reduced in the same collective, BatchNorm statistics averaged before each evaluation and checkpoint,
   /// evaluation gathered. Null or one process: none of it, the single-process loop unchanged.
   TORCH_ARG(ReplicasPtr, replicas);
+  /// Capture the whole training step (zero grad, forward under autocast, loss, backward, optimizer and schedule
+  /// step) as a CUDA graph after a few eager warm-up steps, and replay it for every batch of the captured shape; the
+  /// last, partial batch runs eagerly (train/step_capture.hpp). Needs the model on a CUDA device, an optimizer whose
+  /// step reads its LR from the device (optim::DeviceSchedulable: optim::FusedSGD, optim::Muon; the Trainer has it
+  /// follow the scheduler's table), a scheduler stepped per batch, no replicas; a clear error otherwise. Off: every
+  /// step eager, as before.
+  TORCH_ARG(bool, cuda_graph) = false;
+  /// How a captured step is made when cuda_graph is on; null: a CUDA graph on the model's device
+  /// (make_cuda_graph_capture). `[](const at::Device&) { return std::make_unique<EagerCapture>(); }` runs the same
+  /// bookkeeping on any device (tests).
+  TORCH_ARG(std::function<std::unique_ptr<StepCapture>(const at::Device&)>, step_capture);
 };
 
 }  // namespace train
