@@ -4,6 +4,7 @@
 #include "devices.hpp"
 
 #include <superconv/optim/newton_schulz.hpp>
+#include <superconv/optim/piecewise_linear.hpp>
 
 #include <torch/optim/sgd.h>
 #include <torch/serialize.h>
@@ -132,4 +133,44 @@ TEST_CASE("Muon: bad options are named", "[optim][muon]") {
   CHECK_THROWS_WITH(Muon({p}, MuonOptions(0.1).momentum(0).nesterov(true)), SC_CONTAINS("nesterov needs"));
   CHECK_THROWS_WITH(Muon({p}, MuonOptions(0.1).ns_steps(-1)), SC_CONTAINS("ns_steps must be >= 0, got -1"));
   CHECK_THROWS_WITH(Muon({p}, MuonOptions(0.1).weight_decay(std::nan(""))), SC_CONTAINS("weight_decay"));
+}
+
+TEST_CASE("Muon: following a schedule on the device equals reading it from the options", "[optim][muon][cuda_graph]") {
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      std::vector<at::Tensor> host_p{pattern({8, 3, 3, 3}, 0.37, dev).requires_grad_(),
+                                     pattern({8}, 0.2, dev).requires_grad_()};
+      std::vector<at::Tensor> dev_p{host_p[0].detach().clone().requires_grad_(),
+                                    host_p[1].detach().clone().requires_grad_()};
+      auto groups = [](const std::vector<at::Tensor>& p) {
+        std::vector<torch::optim::OptimizerParamGroup> g;
+        g.emplace_back(std::vector<at::Tensor>{p[0]},
+                       std::make_unique<MuonOptions>(MuonOptions(0.24).momentum(0.6).ns_steps(3).renormalize(true)));
+        g.emplace_back(std::vector<at::Tensor>{p[1]},
+                       std::make_unique<MuonOptions>(MuonOptions(0.053).momentum(0.85).orthogonalize(false)));
+        return g;
+      };
+      Muon host(groups(host_p)), device(groups(dev_p));
+      const auto o =
+          sc::optim::PiecewiseLinearOptions(sc::optim::linear_decay(12)).group_knots({{1, sc::optim::linear_decay(4)}});
+      sc::optim::PiecewiseLinear host_s(host, o), device_s(device, o);
+      device.follow_schedule(device_s, 12);
+      REQUIRE(device.scalars().following());
+      for (int step = 0; step < 10; ++step) {
+        for (int i = 0; i < 2; ++i) {
+          host_p[i].mutable_grad() = pattern(host_p[i].sizes(), 0.11 + 0.05 * step + i, dev);
+          dev_p[i].mutable_grad() = host_p[i].grad().clone();
+        }
+        host.step(), device.step();
+        host_s.step(), device_s.step();
+      }
+      // bf16 Newton-Schulz on inputs that differ in the last float bit: bf16-rounding tolerance.
+      CHECK(at::allclose(host_p[0], dev_p[0], 1e-3, 1e-3));
+      CHECK(at::allclose(host_p[1], dev_p[1], 0, 1e-6));
+      // The bias's schedule ended after 4 steps: it has not moved since.
+      CHECK(device.scalars().lr(1).item<float>() == 0.0f);
+      device.unfollow_schedule();
+      CHECK_FALSE(device.scalars().following());
+    }
+  }
 }

@@ -2,6 +2,7 @@
 // Muon: SGD momentum whose update of each matrix-shaped parameter is orthogonalised by Newton-Schulz (Jordan 2024).
 #pragma once
 
+#include <superconv/optim/device_schedule.hpp>
 #include <superconv/optim/newton_schulz.hpp>
 #include <superconv/optim/param_groups.hpp>
 
@@ -89,11 +90,14 @@ struct MuonParamState : public torch::optim::OptimizerCloneableParamState<MuonPa
 /// buf <- momentum buf + g; u = g + momentum buf (Nesterov) or buf; for a group that orthogonalises and a parameter
 /// of 2+ dimensions, optionally p <- p sqrt(rows) / ||p||, then p <- p - lr newton_schulz(u as [rows, rest]);
 /// otherwise p <- p - lr u (exactly torch::optim::SGD with dampening 0). Checkpointable like SGD (save/load).
+/// After follow_schedule() the LR and momentum come from device tensors advanced from a table of the schedule
+/// (DeviceScalars), so a captured step (CUDA graph) replays with each step's values; until then they are the groups'
+/// options, read on the host.
 /// Example: `Muon muon({{filters, std::make_unique<MuonOptions>(MuonOptions(0.24).momentum(0.6).ns_steps(3))},
 ///                      {biases,
 ///                      std::make_unique<MuonOptions>(MuonOptions(0.053).momentum(0.85).orthogonalize(false))}},
 ///                     MuonOptions());`
-class Muon : public torch::optim::Optimizer {
+class Muon : public torch::optim::Optimizer, public DeviceSchedulable {
  public:
   explicit Muon(const std::vector<torch::optim::OptimizerParamGroup>& param_groups, MuonOptions defaults = {})
       : Optimizer(param_groups, std::make_unique<MuonOptions>(defaults)) {
@@ -110,7 +114,10 @@ class Muon : public torch::optim::Optimizer {
       at::AutoGradMode enable_grad(true);
       loss = closure();
     }
-    for (auto& group : param_groups()) {
+    const bool device_values = scalars_.following();
+    if (device_values) scalars_.advance();
+    for (std::size_t gi = 0; gi < param_groups().size(); ++gi) {
+      auto& group = param_groups()[gi];
       const auto& o = static_cast<const MuonOptions&>(group.options());
       check(o);
       for (auto& p : group.params()) {
@@ -122,15 +129,22 @@ class Muon : public torch::optim::Optimizer {
           auto s = std::make_unique<MuonParamState>();
           s->momentum_buffer(g.clone());
           slot = std::move(s);
+        } else if (device_values) {
+          static_cast<MuonParamState&>(*slot).momentum_buffer().mul_(scalars_.momentum(gi)).add_(g);
         } else {
           static_cast<MuonParamState&>(*slot).momentum_buffer().mul_(o.momentum()).add_(g);
         }
         const auto& buf = static_cast<MuonParamState&>(*slot).momentum_buffer();
-        const auto u = o.nesterov() ? g.add(buf, o.momentum()) : buf;
+        at::Tensor u = buf;
+        if (o.nesterov()) u = device_values ? g.add(buf * scalars_.momentum(gi)) : g.add(buf, o.momentum());
         if (o.orthogonalize() && p.dim() >= 2) {
           if (o.renormalize()) p.mul_(std::sqrt(static_cast<double>(p.size(0))) / p.norm());
-          const auto update = newton_schulz(u.reshape({u.size(0), -1}), o.ns_steps(), {o.ns_a(), o.ns_b(), o.ns_c()});
-          p.sub_(update.view(p.sizes()).to(p.scalar_type()), o.lr());
+          u = newton_schulz(u.reshape({u.size(0), -1}), o.ns_steps(), {o.ns_a(), o.ns_b(), o.ns_c()})
+                  .view(p.sizes())
+                  .to(p.scalar_type());
+        }
+        if (device_values) {
+          p.sub_(u * scalars_.lr(gi));
         } else {
           p.sub_(u, o.lr());
         }
@@ -142,7 +156,25 @@ class Muon : public torch::optim::Optimizer {
   void save(torch::serialize::OutputArchive& archive) const override { serialize(*this, archive); }
   void load(torch::serialize::InputArchive& archive) override { serialize(*this, archive); }
 
+  void follow_schedule(Scheduler& scheduler, std::int64_t steps) override {
+    if (scalars_.empty()) scalars_.reset(param_groups().size(), first_device());
+    auto table = tabulate_schedule(scheduler, *this, steps, [](const torch::optim::OptimizerOptions& o) {
+      return static_cast<const MuonOptions&>(o).momentum();
+    });
+    scalars_.follow(table, scheduler.last_step());
+  }
+  void set_schedule_step(std::int64_t step) override { scalars_.set_step(step); }
+  void unfollow_schedule() override { scalars_.unfollow(); }
+  const DeviceScalars& scalars() const { return scalars_; }
+
  private:
+  at::Device first_device() const {
+    for (const auto& group : param_groups()) {
+      if (!group.params().empty()) return group.params().front().device();
+    }
+    return at::kCPU;
+  }
+
   static void check(const MuonOptions& o) {
     TORCH_CHECK(o.lr() >= 0 && std::isfinite(o.lr()), "Muon: lr must be finite and >= 0, got ", o.lr());
     TORCH_CHECK(o.momentum() >= 0 && o.momentum() < 1, "Muon: momentum must be in [0, 1), got ", o.momentum());
@@ -157,6 +189,8 @@ class Muon : public torch::optim::Optimizer {
   static void serialize(Self& self, Archive& archive) {
     torch::optim::serialize<MuonParamState, MuonOptions>(archive, self);
   }
+
+  DeviceScalars scalars_;
 };
 
 }  // namespace optim
