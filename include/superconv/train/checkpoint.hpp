@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <sstream>
 #include <string>
@@ -79,12 +80,23 @@ inline std::string optimizer_type(const torch::optim::Optimizer& optimizer) {
 }
 }  // namespace detail
 
+/// State of something beside model, optimizer and loader that a run needs to resume exactly (a hook's running
+/// average, say), kept in the checkpoint under "part.<name>".
+struct CheckpointPart {
+  std::string name;
+  std::function<void(torch::serialize::OutputArchive&)> save;
+  std::function<void(torch::serialize::InputArchive&)> load;
+};
+using CheckpointParts = std::vector<CheckpointPart>;
+
 /// Writes model, optimizer, training state and (when the loader has the capability) the loader's state, with a
 /// manifest of what it was made for (format version, every parameter's and buffer's name and shape, the optimizer's
 /// type) so that loading into something else fails with a precise error.
+/// `parts` are written too (CheckpointPart).
 template <typename Loader>
 void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module& model,
-                     const torch::optim::Optimizer& optimizer, const TrainingState& state, const Loader& loader) {
+                     const torch::optim::Optimizer& optimizer, const TrainingState& state, const Loader& loader,
+                     const CheckpointParts& parts = {}) {
   torch::serialize::OutputArchive a, model_archive, optimizer_archive;
   detail::write_int(a, "format", kCheckpointFormat);
   c10::List<std::string> names, shapes;
@@ -110,6 +122,11 @@ void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module&
     torch::serialize::OutputArchive loader_archive;
     loader.save(loader_archive);
     a.write("loader", loader_archive);
+  }
+  for (const auto& part : parts) {
+    torch::serialize::OutputArchive part_archive;
+    part.save(part_archive);
+    a.write("part." + part.name, part_archive);
   }
   save_archive_atomic(a, path);
 }
@@ -148,16 +165,18 @@ inline void check_manifest(torch::serialize::InputArchive& a, const torch::nn::M
 
 template <typename Loader>
 TrainingState restore_checkpoint(torch::serialize::InputArchive& a, const std::filesystem::path& path,
-                                 torch::nn::Module& model, torch::optim::Optimizer& optimizer, Loader& loader);
+                                 torch::nn::Module& model, torch::optim::Optimizer& optimizer, Loader& loader,
+                                 const CheckpointParts& parts = {});
 
 /// Restores what save_checkpoint wrote into `model`, `optimizer` and (when both sides have it) `loader`, after
 /// checking the manifest; tensors land on the model's device. Returns the training state.
 template <typename Loader>
 TrainingState load_checkpoint(const std::filesystem::path& path, torch::nn::Module& model,
-                              torch::optim::Optimizer& optimizer, Loader& loader, const c10::Device& device) {
+                              torch::optim::Optimizer& optimizer, Loader& loader, const c10::Device& device,
+                              const CheckpointParts& parts = {}) {
   torch::serialize::InputArchive a;
   load_archive(a, path, device);
-  return restore_checkpoint(a, path, model, optimizer, loader);
+  return restore_checkpoint(a, path, model, optimizer, loader, parts);
 }
 
 namespace detail {
@@ -182,12 +201,19 @@ void roll_back(T& x, const std::string& bytes) {
 /// All or nothing: everything is read and checked first; when the model, the optimizer or the loader then refuses
 /// its part (a loader over other data: another number of records), model and optimizer are put back as they were
 /// and the loader is left alone (its `load` must check before it changes anything, as DeviceLoader's does).
+/// Every one of `parts` must be in the checkpoint (an error names the missing one); they are restored last.
 template <typename Loader>
 TrainingState restore_checkpoint(torch::serialize::InputArchive& a, const std::filesystem::path& path,
-                                 torch::nn::Module& model, torch::optim::Optimizer& optimizer, Loader& loader) {
+                                 torch::nn::Module& model, torch::optim::Optimizer& optimizer, Loader& loader,
+                                 const CheckpointParts& parts) {
   check_manifest(a, model, optimizer, path);
   TrainingState st;
   torch::serialize::InputArchive model_archive, optimizer_archive, loader_archive;
+  std::vector<torch::serialize::InputArchive> part_archives(parts.size());
+  for (std::size_t i = 0; i < parts.size(); ++i) {
+    TORCH_CHECK(a.try_read("part." + parts[i].name, part_archives[i]), "checkpoint: ", path.string(), " has no '",
+                parts[i].name, "' state: it was written by a run without it (nothing was restored)");
+  }
   bool has_loader_state = false;
   try {  // read everything first: nothing is changed yet
     a.read("model", model_archive);
@@ -217,6 +243,7 @@ TrainingState restore_checkpoint(torch::serialize::InputArchive& a, const std::f
         st.loader_state_restored = true;
       }
     }
+    for (std::size_t i = 0; i < parts.size(); ++i) parts[i].load(part_archives[i]);
   } catch (const std::exception& e) {
     detail::roll_back(model, model_before);
     detail::roll_back(optimizer, optimizer_before);

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+// Lookahead with an exponential moving average and copy-back (airbench94's): every few steps the weights and
+// floating-point buffers move toward a running average of themselves and are copied back; the run ends on the average.
+#pragma once
+
+#include <superconv/train/trainer.hpp>
+
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+#include <torch/arg.h>
+#include <torch/nn/module.h>
+#include <torch/serialize/input-archive.h>
+#include <torch/serialize/output-archive.h>
+
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace superconv {
+namespace train {
+
+/// Options for Lookahead: after step s (1-based) with s a multiple of `every`, the average moves toward the weights
+/// with decay `decay x (s / total_steps)^power` and the weights become the average; after the last step the
+/// weights become the average. airbench94: every 5, decay 0.95^5, power 3.
+struct LookaheadOptions {
+  /* implicit */ LookaheadOptions(std::int64_t total_steps) : total_steps_(total_steps) {}
+  TORCH_ARG(std::int64_t, total_steps);
+  TORCH_ARG(std::int64_t, every) = 5;
+  TORCH_ARG(double, decay) = std::pow(0.95, 5);
+  TORCH_ARG(double, power) = 3.0;
+};
+
+/// The average of a model's floating-point parameters and buffers (BatchNorm statistics included; integer buffers
+/// such as num_batches_tracked are left alone), and the rule that moves it. attach() makes it a Trainer hook whose
+/// state goes into the Trainer's checkpoints, so a resumed run continues with the same average.
+///
+/// `train::Lookahead lookahead(*model, LookaheadOptions(epochs * loader.size())); lookahead.attach(trainer);`
+class Lookahead {
+ public:
+  Lookahead(torch::nn::Module& model, LookaheadOptions options) : options_(options) {
+    TORCH_CHECK(options_.total_steps() > 0, "Lookahead: total_steps must be > 0, got ", options_.total_steps());
+    TORCH_CHECK(options_.every() > 0, "Lookahead: every must be > 0, got ", options_.every());
+    TORCH_CHECK(options_.decay() >= 0 && options_.decay() <= 1, "Lookahead: decay must be in [0, 1], got ",
+                options_.decay());
+    TORCH_CHECK(options_.power() >= 0 && std::isfinite(options_.power()),
+                "Lookahead: power must be finite and >= 0, got ", options_.power());
+    at::NoGradGuard no_grad;
+    for (const auto& item : model.named_parameters()) add(item.key(), item.value());
+    for (const auto& item : model.named_buffers()) add(item.key(), item.value());
+    TORCH_CHECK(!live_.empty(), "Lookahead: the model has no floating-point parameters or buffers");
+  }
+
+  const LookaheadOptions& options() const { return options_; }
+  /// The decay after step `step` (1-based).
+  double decay_at(std::int64_t step) const {
+    const double t = static_cast<double>(step) / static_cast<double>(options_.total_steps());
+    return options_.decay() * std::pow(t, options_.power());
+  }
+
+  /// The average <- decay average + (1 - decay) weights; weights <- average. Device work only.
+  void update(double decay) {
+    at::NoGradGuard no_grad;
+    at::_foreach_lerp_(average_, live_, 1.0 - decay);
+    at::_foreach_copy_(live_, average_);
+  }
+
+  /// What happens after training step `step` (1-based, counted over the whole run).
+  void after_step(std::int64_t step) {
+    if (step % options_.every() == 0) update(decay_at(step));
+    if (step == options_.total_steps()) update(1.0);  // the run ends on the average
+  }
+
+  /// Runs after_step after every batch of `trainer` and keeps the average in its checkpoints (as "lookahead").
+  void attach(Trainer& trainer) {
+    trainer.on_batch_end([this](const BatchEnd& b) { after_step((b.epoch - 1) * b.batches + b.batch + 1); });
+    trainer.keep_in_checkpoint({"lookahead", [this](torch::serialize::OutputArchive& a) { save(a); },
+                                [this](torch::serialize::InputArchive& a) { load(a); }});
+  }
+
+  void save(torch::serialize::OutputArchive& a) const {
+    for (std::size_t i = 0; i < names_.size(); ++i) a.write(names_[i], average_[i], true);
+  }
+  /// Every tensor is read and checked before any is changed; the error names the missing or misshapen one.
+  void load(torch::serialize::InputArchive& a) {
+    std::vector<at::Tensor> read(names_.size());
+    for (std::size_t i = 0; i < names_.size(); ++i) {
+      TORCH_CHECK(a.try_read(names_[i], read[i], true), "Lookahead: the saved average has no '", names_[i], "'");
+      TORCH_CHECK(read[i].sizes() == average_[i].sizes(), "Lookahead: the saved '", names_[i], "' is ", read[i].sizes(),
+                  ", the model's ", average_[i].sizes());
+    }
+    at::NoGradGuard no_grad;
+    for (std::size_t i = 0; i < names_.size(); ++i) average_[i].copy_(read[i]);
+  }
+  /// The running average, in the order of the model's named parameters then buffers (floating point only).
+  const std::vector<at::Tensor>& average() const { return average_; }
+
+ private:
+  void add(const std::string& name, const at::Tensor& t) {
+    if (!t.defined() || !at::isFloatingType(t.scalar_type())) return;
+    names_.push_back(name);
+    live_.push_back(t);  // the module's own tensor: a checkpoint load (set_) stays visible
+    average_.push_back(t.detach().clone());
+  }
+
+  LookaheadOptions options_;
+  std::vector<std::string> names_;
+  std::vector<at::Tensor> live_, average_;
+};
+
+}  // namespace train
+}  // namespace superconv
