@@ -41,3 +41,25 @@ TEST_CASE("set_up_runtime: CPU choices, precision by hardware, threads, bad devi
                     SC_CONTAINS("threads must be >= 0, got -2"));
   at::set_num_threads(before);
 }
+
+TEST_CASE("set_up_runtime: TF32 for CUDA float32 matmuls and convolutions by default, IEEE when asked, CPU untouched",
+          "[system][runtime]") {
+  using at::Float32Backend, at::Float32Op, at::Float32Precision;
+  auto& ctx = at::globalContext();
+  const auto before = ctx.float32Precision(Float32Backend::CUDA, Float32Op::MATMUL);
+  const int threads = at::get_num_threads();
+  const auto cpu = sc::system::set_up_runtime(sc::system::RuntimeOptions().device("cpu").threads(threads));
+  CHECK_FALSE(cpu.tf32);
+  CHECK(ctx.float32Precision(Float32Backend::CUDA, Float32Op::MATMUL) == before);
+  CHECK_THAT(cpu.describe(), !SC_CONTAINS("TF32"));
+  if (!torch::cuda::is_available()) SC_SKIP("no CUDA device: the TF32 half needs one");
+  const auto on = sc::system::set_up_runtime(sc::system::RuntimeOptions().device("cuda").threads(threads));
+  CHECK(on.tf32);
+  CHECK(ctx.float32Precision(Float32Backend::CUDA, Float32Op::MATMUL) == Float32Precision::TF32);
+  CHECK(ctx.float32Precision(Float32Backend::CUDA, Float32Op::CONV) == Float32Precision::TF32);
+  CHECK_THAT(on.describe(), SC_CONTAINS(", TF32 on"));
+  const auto off = sc::system::set_up_runtime(sc::system::RuntimeOptions().device("cuda").threads(threads).tf32(false));
+  CHECK_FALSE(off.tf32);
+  CHECK(ctx.float32Precision(Float32Backend::CUDA, Float32Op::MATMUL) == Float32Precision::IEEE);
+  CHECK(ctx.float32Precision(Float32Backend::CUDA, Float32Op::CONV) == Float32Precision::IEEE);
+}

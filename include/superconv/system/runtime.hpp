@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Where and how a training process runs: the device (auto, cpu, cuda), CPU threads, bf16 autocast and channels_last
-// where the hardware pays for them, cuDNN's autotuner, the heap policy - chosen once, described in one line.
+// where the hardware pays for them, cuDNN's autotuner and TF32, the heap policy - chosen once, described in one line.
 #pragma once
 
 #include <superconv/system/heap.hpp>
@@ -48,19 +48,24 @@ struct RuntimeOptions {
   TORCH_ARG(bool, retain_heap) = true;
   /// On CUDA, let cuDNN time the convolution algorithms for each shape and keep the fastest.
   TORCH_ARG(bool, cudnn_benchmark) = true;
+  /// On CUDA, let float32 matmuls and convolutions use TF32 tensor cores (10-bit mantissa inputs, float32
+  /// accumulation), as PyTorch's `torch.backends.{cuda.matmul,cudnn}.fp32_precision = "tf32"` does. What autocast
+  /// leaves in float32 (the loss, BatchNorm statistics) is unaffected.
+  TORCH_ARG(bool, tf32) = true;
 };
 
 /// What set_up_runtime() chose.
 struct Runtime {
   c10::Device device = c10::Device(c10::kCPU);
-  bool amp = false, channels_last = false, native_bf16 = false;
+  bool amp = false, channels_last = false, native_bf16 = false, tf32 = false;
   int threads = 1;
   std::string heap;  ///< what the heap policy did
   /// One line for the log: device, precision (and why), threads, heap.
   std::string describe() const {
     const char* why = device.is_cuda() ? "" : native_bf16 ? " (this CPU computes bf16 natively)" : " (no native bf16)";
-    return fmt::format("device {} | bf16 autocast {}, channels_last {}{} | threads {} | heap: {}", device.str(),
-                       amp ? "on" : "off", channels_last ? "on" : "off", why, threads, heap);
+    return fmt::format("device {} | bf16 autocast {}, channels_last {}{}{} | threads {} | heap: {}", device.str(),
+                       amp ? "on" : "off", channels_last ? "on" : "off", why,
+                       device.is_cuda() ? (tf32 ? ", TF32 on" : ", TF32 off") : "", threads, heap);
   }
 };
 
@@ -94,6 +99,12 @@ inline Runtime set_up_runtime(const RuntimeOptions& o) {
                                       : static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
   r.threads = at::get_num_threads();
   if (cuda && o.cudnn_benchmark()) at::globalContext().setBenchmarkCuDNN(true);
+  if (cuda) {
+    const auto precision = o.tf32() ? at::Float32Precision::TF32 : at::Float32Precision::IEEE;
+    at::globalContext().setFloat32Precision(at::Float32Backend::CUDA, at::Float32Op::MATMUL, precision);
+    at::globalContext().setFloat32Precision(at::Float32Backend::CUDA, at::Float32Op::CONV, precision);
+    r.tf32 = o.tf32();
+  }
   r.heap = cuda ? "not applied (CUDA)" : o.retain_heap() ? retain_freed_memory().detail : "not applied (off)";
   return r;
 }
