@@ -36,20 +36,70 @@ TEST_CASE("run_seeds: one folder for one run, seed-N folders and the aggregate f
   CHECK_FALSE(fs::exists(dir.path / "summary.json"));
 }
 
-TEST_CASE("resume_point and write_run_config", "[io][recipe]") {
-  sc_test::TempDir dir("recipe-resume");
+namespace {
+struct Hyper {  // a recipe's hyperparameters: --seed, --runs and the rest
+  std::uint64_t seed = 3;
+  std::int64_t runs = 2;
+  double lr = 0.5;
+};
+}  // namespace
+
+TEST_CASE("run_seeds over hyperparameters: each run gets its seed and runs = 1", "[io][recipe]") {
+  sc_test::TempDir dir("recipe-hyper");
+  std::vector<std::pair<Hyper, fs::path>> calls;
+  const Hyper h;
+  const auto runs = sc::io::run_seeds(dir.path, h, {"acc"}, true, [&](const Hyper& hs, const fs::path& folder) {
+    calls.emplace_back(hs, folder);
+    return sc::io::Json{{"acc", static_cast<double>(hs.seed)}};
+  });
+  REQUIRE(calls.size() == 2);
+  CHECK(calls[0].first.seed == 3);
+  CHECK(calls[1].first.seed == 4);
+  CHECK(calls[1].first.runs == 1);
+  CHECK(calls[1].first.lr == 0.5);
+  CHECK(calls[0].second == dir.path / "seed-3");
+  CHECK(calls[1].second == dir.path / "seed-4");
+  CHECK(h.seed == 3);  // the caller's are left as they were
+  CHECK(h.runs == 2);
+  REQUIRE(runs.size() == 2);
+  CHECK(runs[1]["acc"] == 4.0);
+  CHECK(sc::io::read_json(dir.path / "summary.json")["acc_mean"] == 3.5);
+  calls.clear();
+  const Hyper one{9, 1, 0.1};
+  (void)sc::io::run_seeds(dir.path, one, {"acc"}, true, [&](const Hyper& hs, const fs::path& folder) {
+    calls.emplace_back(hs, folder);
+    return sc::io::Json{{"acc", 1.0}};
+  });
+  REQUIRE(calls.size() == 1);
+  CHECK(calls[0].first.seed == 9);
+  CHECK(calls[0].second == dir.path);
+}
+
+TEST_CASE("run_banner: versions, runtime and processes in one line", "[io][recipe]") {
+  const auto line = sc::io::run_banner("device cpu, 2 threads", 2, "gloo");
+  CHECK(line == std::string("superconv ") + sc::version() + " | LibTorch " + TORCH_VERSION +
+                    " | device cpu, 2 threads | 2 process(es), backend gloo\n");
+}
+
+TEST_CASE("lr_range_test_record: the LR by the rule, lr_min by the divisor", "[io][recipe]") {
+  sc::optim::LRRangeTestResult curve;
+  curve.steepest = 0.2, curve.valley = 0.1, curve.min_loss = 0.05;
+  const auto r = sc::io::lr_range_test_record(curve, "valley", 10);
+  CHECK(r == sc::io::Json{{"lr_max", 0.1}, {"lr_min", 0.1 / 10}, {"rule", "valley"}});
+  CHECK(sc::io::lr_range_test_record(curve, "steepest", 4)["lr_min"] == 0.05);
+  CHECK(sc::io::lr_range_test_record(curve, "min_loss", 1)["lr_max"] == 0.05);
+  CHECK_THROWS_WITH(sc::io::lr_range_test_record(curve, "median", 10), SC_CONTAINS("unknown suggestion 'median'"));
+}
+
+TEST_CASE("write_run_config and world_json", "[io][recipe]") {
+  sc_test::TempDir dir("recipe-config");
   sc::train::Replicas one;
-  CHECK_FALSE(sc::io::resume_point(dir.path, true, one).finished);
   sc::io::write_run_config(dir.path, {{"hyperparameters", {{"epochs", 8}}}}, "device cpu");
   const auto config = sc::io::read_json(dir.path / "config.json");
   CHECK(config["hyperparameters"]["epochs"] == 8);
   CHECK(config["libtorch"] == TORCH_VERSION);
+  CHECK(config["superconv"] == sc::version());
   CHECK(config["runtime"] == "device cpu");
-  sc::io::write_json(dir.path / "summary.json", {{"x", 1}});
-  sc::io::write_text_atomic(dir.path / "checkpoint.pt", "x");
-  CHECK(sc::io::resume_point(dir.path, true, one).finished);
-  CHECK(sc::io::resume_point(dir.path, true, one).from_checkpoint);
-  CHECK_FALSE(sc::io::resume_point(dir.path, false, one).finished);  // not resuming: a fresh run
   const auto world = sc::io::world_json(one, 500, "gloo");
   CHECK(world["world_size"] == 1);
   CHECK(world["backend"] == "none");

@@ -24,6 +24,14 @@ TEST_CASE("mean_std, aggregate and the closing table over several runs", "[io][s
                     SC_CONTAINS("10.0") && SC_CONTAINS("mean") && SC_CONTAINS("std"));
 }
 
+TEST_CASE("closing_table: a blank line, the table and the run folder", "[io][summary]") {
+  const std::vector<Json> runs = {{{"acc", 0.9}}};
+  const std::vector<sc::io::Column> columns = {{"acc", "test acc", 100}};
+  const auto t = sc::io::closing_table(runs, columns, "runs/x");
+  CHECK(t == "\n" + sc::io::summary_table(runs, columns) + "run folder: runs/x\n");
+  CHECK_THAT(t, SC_CONTAINS("     1 |      90.00 |\n"));
+}
+
 TEST_CASE("run_summary: the figures of a finished run", "[io][summary]") {
   std::vector<sc::train::EpochStats> h(3);
   h[0].test_acc = 0.5, h[1].test_acc = 0.8, h[2].test_acc = 0.7;

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: MIT
-// What every training program does around its recipe: seeds one after another (--runs) with their mean and spread,
-// resuming a run folder, the files a finished run leaves, and the exit codes of a stop or an error.
+// What every training program does around its recipe: its first line, seeds one after another (--runs) with their
+// mean and spread, the files a finished run leaves, and the exit codes of a stop or an error (resuming: resume.hpp).
 #pragma once
 
 #include <superconv/io/json.hpp>
+#include <superconv/io/resume.hpp>
 #include <superconv/io/run_pictures.hpp>
 #include <superconv/io/summary.hpp>
 #include <superconv/nn/state_dict.hpp>
+#include <superconv/optim/lr_range_test.hpp>
+#include <superconv/optim/lr_suggestions.hpp>
 #include <superconv/system/error_message.hpp>
 #include <superconv/train/interrupt.hpp>
 #include <superconv/train/log.hpp>
@@ -34,23 +37,11 @@
 namespace superconv {
 namespace io {
 
-/// Where a run folder stands when a program starts on it: nothing yet, finished (summary.json), or stopped with a
-/// checkpoint to continue from. Under data parallelism rank 0's view is every rank's (one file system may lag).
-struct ResumePoint {
-  bool finished = false;
-  bool from_checkpoint = false;
-};
-
-inline ResumePoint resume_point(const std::filesystem::path& folder, bool resume, train::Replicas& replicas,
-                                const std::string& checkpoint = "checkpoint.pt") {
-  namespace fs = std::filesystem;
-  auto flags = at::zeros({2}, at::kFloat);
-  if (resume && replicas.is_main()) {
-    flags[0] = fs::exists(folder / "summary.json") ? 1.0 : 0.0;
-    flags[1] = fs::exists(folder / checkpoint) ? 1.0 : 0.0;
-  }
-  if (replicas.size() > 1) replicas.all_reduce_sum(flags);  // only rank 0 contributes
-  return {flags[0].item<float>() > 0.5f, flags[1].item<float>() > 0.5f};
+/// A run's first line: the superconv and LibTorch versions, the runtime (system::Runtime::describe()) and the
+/// processes with their backend ("none" for one).
+inline std::string run_banner(const std::string& runtime, std::int64_t world_size, const std::string& backend) {
+  return fmt::format("superconv {} | LibTorch {} | {} | {} process(es), backend {}\n", version(), TORCH_VERSION,
+                     runtime, world_size, backend);
 }
 
 /// The world a run used, for config.json and summary.json: processes, this rank's batch and the global one.
@@ -74,6 +65,24 @@ std::vector<Json> run_seeds(const std::filesystem::path& out, std::uint64_t seed
   }
   if (runs > 1 && write) write_json(out / "summary.json", aggregate(summaries, figures));
   return summaries;
+}
+
+/// run_seeds() over a recipe's hyperparameters `h` (any struct with `seed` and `runs`, such as --seed and --runs
+/// set them): `one(hs, folder)` gets a copy of `h` with the run's seed and runs = 1, as that run's config.json keeps
+/// it.
+///
+/// ```
+/// auto summaries = io::run_seeds(out, h, {"final_test_accuracy"}, replicas->is_main(),
+///                                [&](const Hyperparameters& hs, const fs::path& folder) { return run(hs, folder); });
+/// ```
+template <typename Hyperparameters, typename OneRun>
+std::vector<Json> run_seeds(const std::filesystem::path& out, const Hyperparameters& h,
+                            const std::vector<std::string>& figures, bool write, OneRun one) {
+  return run_seeds(out, h.seed, h.runs, figures, write, [&](std::uint64_t seed, const std::filesystem::path& folder) {
+    auto hs = h;
+    hs.seed = seed, hs.runs = 1;
+    return one(static_cast<const Hyperparameters&>(hs), folder);
+  });
 }
 
 /// The files a finished run leaves in `folder`: model.pt (nn::load_state_dict and PyTorch's torch.load read it),
@@ -120,6 +129,13 @@ optim::LRRangeTestResult find_lr_into(const std::filesystem::path& folder, const
     *log << fmt::format("LR range test: {}; steepest {:.4g}, valley {:.4g}, min_loss {:.4g} -> {} {:.4g}\n",
                         curve.stop_reason, curve.steepest, curve.valley, curve.min_loss, rule, lr);
   return curve;
+}
+
+/// What config.json records of the LR range test's choice (resumed_config() gives it back): `lr_max`, the curve's
+/// suggestion by `rule`; `lr_min` = lr_max / `div_factor`; and `rule`.
+inline Json lr_range_test_record(const optim::LRRangeTestResult& curve, const std::string& rule, double div_factor) {
+  const double lr_max = curve.suggestion(optim::suggestion_from_string(rule));
+  return {{"lr_max", lr_max}, {"lr_min", lr_max / div_factor}, {"rule", rule}};
 }
 
 /// Writes `folder`/config.json: `fields` and what every run records beside them - the superconv and LibTorch

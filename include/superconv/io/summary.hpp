@@ -111,5 +111,11 @@ inline std::string summary_table(const std::vector<Json>& runs, const std::vecto
   return t;
 }
 
+/// What a program prints when its runs are done: a blank line, summary_table() and "run folder: <out>".
+inline std::string closing_table(const std::vector<Json>& runs, const std::vector<Column>& columns,
+                                 const std::string& out) {
+  return "\n" + summary_table(runs, columns) + "run folder: " + out + "\n";
+}
+
 }  // namespace io
 }  // namespace superconv
