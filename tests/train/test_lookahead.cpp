@@ -40,13 +40,24 @@ TEST_CASE("Lookahead: the published decay schedule, the average and the copy-bac
       };
       set(3.0), la.after_step(1);  // not a multiple of 2: nothing
       CHECK(w.item<double>() == 3.0);
-      set(5.0), la.after_step(2);  // average 1 -> lerp to 5 with weight 1 - d
-      const double d2 = la.decay_at(2), avg2 = d2 * 1.0 + (1 - d2) * 5.0;
-      CHECK(w.item<double>() == Approx(avg2));
-      CHECK(la.average()[0].item<double>() == Approx(avg2));
+      CHECK_FALSE(la.started());
+      set(5.0), la.after_step(2);  // the average starts as a copy: 5
+      CHECK(la.started());
+      CHECK(w.item<double>() == 5.0);
+      set(1.0), la.after_step(4);  // average 5 -> toward 1 with weight 1 - d, copied back
+      const double d4 = la.decay_at(4), avg4 = d4 * 5.0 + (1 - d4) * 1.0;
+      CHECK(w.item<double>() == Approx(avg4));
+      CHECK(la.average()[0].item<double>() == Approx(avg4));
+      set(7.0), la.after_step(5, true);  // an epoch's end: the weights become the average
+      CHECK(w.item<double>() == Approx(avg4));
       set(-1.0), la.after_step(9), la.after_step(10);  // step 10: update, then the run ends on the average
-      const double d10 = la.decay_at(10), avg10 = d10 * avg2 + (1 - d10) * -1.0;
+      const double d10 = la.decay_at(10), avg10 = d10 * avg4 + (1 - d10) * -1.0;
       CHECK(w.item<double>() == Approx(avg10));
+      Lookahead late(*model, LookaheadOptions(10).every(2).start_after(6));
+      late.after_step(6);
+      CHECK_FALSE(late.started());
+      late.after_step(8);
+      CHECK(late.started());
       CHECK_THROWS_WITH(Lookahead(*model, LookaheadOptions(0)), SC_CONTAINS("total_steps must be > 0, got 0"));
       CHECK_THROWS_WITH(Lookahead(*model, LookaheadOptions(5).decay(1.5)),
                         SC_CONTAINS("decay must be in [0, 1], got 1.5"));
@@ -78,7 +89,7 @@ std::vector<at::Tensor> train_run(std::int64_t epochs, const std::string& ckpt, 
   torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.2).momentum(0.9));
   sc::train::Trainer trainer(model, sgd, nullptr,
                              sc::train::TrainerOptions().checkpoint(ckpt).progress(sc::train::ProgressMode::kNone));
-  Lookahead la(*model, LookaheadOptions(3 * train.size()).every(2));
+  Lookahead la(*model, LookaheadOptions(3 * train.size()).every(2).start_after(train.size()));
   if (lookahead) la.attach(trainer);
   if (resume) trainer.load_checkpoint(ckpt, train);
   trainer.fit(train, train, epochs);
