@@ -15,34 +15,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 build=${SUPERCONV_BUILD_DIR:-build}
 torch_version=${SUPERCONV_TORCH_VERSION:-2.13.0}
-# ccache with paths relative to the checkout: a second clone (CI) reuses the first one's objects.
-export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
-say() { printf '\033[1m[superconv]\033[0m %s\n' "$*"; }
-
-install_packages() {
-  local missing=()
-  command -v g++ >/dev/null || missing+=(g++)
-  command -v cmake >/dev/null || missing+=(cmake)
-  command -v ninja >/dev/null || missing+=(ninja-build)
-  command -v make >/dev/null || missing+=(make)
-  command -v ccache >/dev/null || missing+=(ccache)
-  command -v python3 >/dev/null || missing+=(python3)
-  python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
-  for p in libfmt-dev catch2 libstb-dev libcli11-dev nlohmann-json3-dev; do
-    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
-  done
-  if [ "${CI:-}" = "true" ]; then
-    command -v clang-format >/dev/null || missing+=(clang-format)
-    command -v clang++-14 >/dev/null || missing+=(clang-14)  # the fuzz targets (libFuzzer)
-    dpkg -s libclang-rt-14-dev >/dev/null 2>&1 || missing+=(libclang-rt-14-dev)
-  fi
-  [ ${#missing[@]} -eq 0 ] && return 0
-  say "installing Debian packages: ${missing[*]}"
-  local sudo=""
-  [ "$(id -u)" -ne 0 ] && sudo="sudo"
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-}
+. "$root/scripts/common.sh"  # say, install_packages, configure, ensure_tensorboard
 
 torch_prefix() {
   if [ -n "${Torch_DIR:-}" ]; then echo "$Torch_DIR"; return; fi
@@ -62,30 +35,6 @@ torch_prefix() {
   .venv/bin/python -c 'import torch,sys; sys.stdout.write(torch.utils.cmake_prefix_path)'
 }
 
-# The TensorBoard tests read superconv's event files with TensorBoard itself: `test` pip-installs the tensorboard
-# package into the Python the tests use (SUPERCONV_PYTHON, else ./.venv) unless it is importable already (seconds
-# on a second run). Without such a Python those tests print SKIPPED.
-ensure_tensorboard() {
-  local py=${SUPERCONV_PYTHON:-$root/.venv/bin/python}
-  [ -x "$py" ] || command -v "$py" >/dev/null 2>&1 || return 0
-  "$py" -c 'import tensorboard' >/dev/null 2>&1 && return 0
-  say "installing the tensorboard package into $("$py" -c 'import sys; print(sys.prefix)') (pip), for the TensorBoard tests"
-  # shellcheck disable=SC2086
-  "$py" -m pip install -q ${SUPERCONV_PIP_ARGS:-} tensorboard || say "tensorboard not installed: its tests will be skipped"
-}
-
-configure() {  # $1 build dir, rest: extra cmake options
-  local dir=$1; shift
-  local stamp="$dir/.superconv-configured"
-  if [ -f "$dir/CMakeCache.txt" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$*" ]; then return 0; fi
-  local prefix
-  prefix=$(torch_prefix)
-  say "configuring $dir (LibTorch: $prefix)"
-  cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=$prefix" \
-    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "$@" >/dev/null
-  echo "$*" > "$stamp"
-}
-
 build() {
   configure "$build"
   say "building ($build)"
@@ -98,7 +47,8 @@ case "$cmd" in
   build) build ;;
   test)
     build
-    ensure_tensorboard
+    # shellcheck disable=SC2086
+    ensure_tensorboard "${SUPERCONV_PYTHON:-$root/.venv/bin/python}" ${SUPERCONV_PIP_ARGS:-}
     say "running the tests (ctest)"
     ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 1500
     if [ "${CI:-}" = "true" ]; then
