@@ -41,6 +41,11 @@ if(NOT Torch_FOUND)
     "the CPU build of PyTorch 2.13.0 into .venv.")
 endif()
 message(STATUS "superconv: Torch ${Torch_VERSION} (${TORCH_LIBRARIES})")
+include("${CMAKE_CURRENT_LIST_DIR}/superconvCuda.cmake")  # nccl.h for a CUDA build of LibTorch
+if(TARGET torch_cuda)
+  message(STATUS "superconv: LibTorch is a CUDA build: SUPERCONV_WITH_CUDA, USE_C10D_NCCL (nccl.h: "
+                 "${SUPERCONV_NCCL_INCLUDE_DIR})")
+endif()
 
 find_package(fmt REQUIRED)
 find_package(nlohmann_json 3.2 QUIET)

@@ -1,7 +1,11 @@
 // Uses superconv as a user would: the umbrella header, a schedule, the model, a PNG; and the opt-in distributed
-// wing (its vendored Gloo headers, c10d's symbols): a world of one through a FileStore.
+// wing (its vendored Gloo headers, c10d's symbols): a world of one through a FileStore. Prints with_cuda=1 where
+// superconv::superconv defines SUPERCONV_WITH_CUDA (a CUDA build of LibTorch); run_consumer.cmake checks it.
 #include <superconv/distributed/environment.hpp>
 #include <superconv/superconv.hpp>
+#ifdef SUPERCONV_WITH_CUDA  // defined by superconv::superconv where LibTorch is a CUDA build
+#include <ATen/cuda/CUDAGraph.h>
+#endif
 
 #include <cmath>
 #include <cstdio>
@@ -20,7 +24,14 @@ int main() {
   auto t = at::ones({3});
   group.all_reduce_sum(t);
   const bool distributed_ok = group.size() == 1 && t.sum().item<float>() == 3.0f;
-  std::printf("superconv %s: lr_at(1)=%.6f params=%lld distributed=%d\n", sc::version(), sched.lr_at(1),
-              static_cast<long long>(params), distributed_ok ? 1 : 0);
+#ifdef SUPERCONV_WITH_CUDA
+  // A CUDA graph needs a GPU to capture; that the CUDA-only API compiles and links (libtorch_cuda) is checked here.
+  void (at::cuda::CUDAGraph::*replay)() = &at::cuda::CUDAGraph::replay;
+  const int with_cuda = replay != nullptr ? 1 : 0;
+#else
+  const int with_cuda = 0;
+#endif
+  std::printf("superconv %s: lr_at(1)=%.6f params=%lld distributed=%d with_cuda=%d\n", sc::version(), sched.lr_at(1),
+              static_cast<long long>(params), distributed_ok ? 1 : 0, with_cuda);
   return std::abs(sched.lr_at(1) - 0.051025) < 1e-12 && params == 6573130 && distributed_ok ? 0 : 1;
 }
