@@ -25,6 +25,16 @@ inline std::vector<c10::Device> devices() {
   return out;
 }
 
+/// Why a CUDA test case skips here (no GPU is visible), for SC_SKIP: with a CUDA build of LibTorch
+/// (SUPERCONV_WITH_CUDA) the GPU is missing; with a CPU build there is no CUDA at all.
+inline std::string no_cuda_reason() {
+#ifdef SUPERCONV_WITH_CUDA
+  return "no CUDA device (this LibTorch is a CUDA build, and no GPU is visible)";
+#else
+  return "no CUDA device (this LibTorch is a CPU build)";
+#endif
+}
+
 /// "device cpu", "device cuda:0": a section name or INFO message that says where a check ran.
 inline std::string device_name(const c10::Device& dev) {
   return "device " + dev.str();

@@ -1,5 +1,6 @@
 #include <superconv/random.hpp>
 
+#include "devices.hpp"
 #include "support.hpp"
 
 #include <ATen/ATen.h>
@@ -22,7 +23,7 @@ TEST_CASE("check_generator names the component and both devices", "[random]") {
 }
 
 TEST_CASE("make_generator on CUDA", "[random][cuda]") {
-  if (!at::hasCUDA()) SC_SKIP("no CUDA device");
+  if (!at::hasCUDA()) SC_SKIP(sc_test::no_cuda_reason());
   auto g = superconv::make_generator(c10::Device(c10::kCUDA, 0), 3);
   CHECK(g.device().is_cuda());
 }

@@ -73,7 +73,7 @@ TEST_CASE("Extra values travel on their own when the gradients are bf16", "[dist
 
 TEST_CASE("Buckets are built where the gradients are, whatever device the extra values are on",
           "[distributed][buckets][cuda]") {
-  if (!torch::cuda::is_available()) SC_SKIP("no CUDA device (the mixed-device case needs one)");
+  if (!torch::cuda::is_available()) SC_SKIP(sc_test::no_cuda_reason() << "; the mixed-device case needs one");
   // The Trainer's step figures live with the batch (here the CPU), the gradients on the GPU: joining them used to
   // throw "Expected all tensors to be on the same device" at the first step.
   const auto gpu = at::TensorOptions().device(c10::Device(c10::kCUDA, 0));

@@ -5,6 +5,7 @@
 #include <superconv/distributed/process_group.hpp>
 #include <superconv/distributed/rendezvous.hpp>
 
+#include "devices.hpp"
 #include "support.hpp"
 
 #include "distributed/scenarios.hpp"
@@ -419,7 +420,7 @@ TEST_CASE("distributed: a bare cuda device is the local rank's GPU and a model e
 }
 
 TEST_CASE("distributed: use_device makes the local rank's GPU the current one", "[distributed][cuda]") {
-  if (!torch::cuda::is_available()) SC_SKIP("no CUDA device");
+  if (!torch::cuda::is_available()) SC_SKIP(sc_test::no_cuda_reason());
   const c10::Device last(c10::kCUDA, static_cast<c10::DeviceIndex>(torch::cuda::device_count() - 1));
   sc::distributed::use_device(last);
   CHECK(c10::impl::getDeviceGuardImpl(c10::kCUDA)->getDevice() == last);

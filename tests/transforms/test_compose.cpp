@@ -38,7 +38,7 @@ TEST_CASE("Compose of the recipe's augmentations equals the steps applied one by
 }
 
 TEST_CASE("Recipe augmentations on CUDA match the CPU statistics", "[transforms][compose][cuda]") {
-  if (!at::hasCUDA()) SC_SKIP("no CUDA device");
+  if (!at::hasCUDA()) SC_SKIP(sc_test::no_cuda_reason());
   auto gen = superconv::make_generator(c10::Device(c10::kCUDA, 0), 1);
   auto x = at::ones({4096, 3, 32, 32}, at::TensorOptions().device(c10::kCUDA));
   auto y = Compose(RandomCrop(), FlipLR(), Cutout())(x, gen);
