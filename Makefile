@@ -2,8 +2,10 @@
 #   make demo [ARGS="--epochs 2"]   the CIFAR-10 super-convergence recipe (cifar10_resnet)
 #   make test                       build and pass the test suite
 # and: make speedrun [ARGS="--runs 5"]  the 94 %-in-minutes recipe (cifar10_speedrun)
+#      make cuda-check                 build everything against the CUDA build of LibTorch and pass the tests with it
+#                                      (no GPU needed; ~2.8 GB download; by hand in changes that touch CUDA code)
 ARGS ?=
-.PHONY: demo speedrun test build bench format clean
+.PHONY: demo speedrun test build bench format clean cuda-check
 demo:
 	@bash scripts/bootstrap.sh demo $(ARGS)
 speedrun:
@@ -12,6 +14,8 @@ test:
 	@bash scripts/bootstrap.sh test
 build:
 	@bash scripts/bootstrap.sh build
+cuda-check:
+	@bash scripts/cuda_check.sh
 bench: build
 	@./build/bin/bench_pipeline && ./build/bin/bench_train_step
 format: build
