@@ -2,6 +2,8 @@
 
 #include "support.hpp"
 
+#include <superconv/optim/fused_sgd.hpp>
+
 #include "devices.hpp"
 
 #include <superconv/data/device_loader.hpp>
@@ -132,6 +134,14 @@ TEST_CASE("a checkpoint for another model, optimizer or format names the first m
                     SC_CONTAINS("'fc.weight' is [10, 32] in the checkpoint but [5, 32] in this model"));
   CHECK_THROWS_WITH(load_checkpoint(p, *w4, adam, plain, cpu),
                     SC_CONTAINS("made with optimizer torch::optim::SGD; this one is torch::optim::Adam"));
+  // FusedSGD keeps SGD's archive: an SGD checkpoint resumes in it (and the other way round).
+  sc::optim::FusedSGD fused(w4->parameters(), torch::optim::SGDOptions(0.1));
+  CHECK_NOTHROW(load_checkpoint(p, *w4, fused, plain, cpu));
+  save_checkpoint(p, *w4, fused, TrainingState{}, plain);
+  CHECK_NOTHROW(load_checkpoint(p, *w4, s4, plain, cpu));
+  CHECK_THROWS_WITH(load_checkpoint(p, *w4, adam, plain, cpu),
+                    SC_CONTAINS("made with optimizer superconv::optim::FusedSGD; this one is torch::optim::Adam"));
+  save_checkpoint(p, *w4, s4, TrainingState{}, plain);
   torch::nn::Linear extra(2, 2);
   torch::optim::SGD se(extra->parameters(), 0.1);
   CHECK_THROWS_WITH(load_checkpoint(p, *extra, se, plain, cpu), SC_CONTAINS("it has no 'weight'"));

@@ -78,6 +78,10 @@ inline std::vector<std::pair<std::string, std::string>> model_manifest(const tor
 inline std::string optimizer_type(const torch::optim::Optimizer& optimizer) {
   return c10::demangle(typeid(optimizer).name());
 }
+/// Optimizer types whose state archives are the same: a checkpoint of one resumes in the other.
+inline std::string archive_family(const std::string& type) {
+  return type == "superconv::optim::FusedSGD" ? "torch::optim::SGD" : type;
+}
 }  // namespace detail
 
 /// State of something beside model, optimizer and loader that a run needs to resume exactly (a hook's running
@@ -159,8 +163,8 @@ inline void check_manifest(torch::serialize::InputArchive& a, const torch::nn::M
               saved.empty() ? "" : saved.begin()->first, "' (", saved.empty() ? "" : saved.begin()->second,
               "), which this model lacks");
   const auto type = detail::optimizer_type(optimizer);
-  TORCH_CHECK(opt.toStringRef() == type, "checkpoint: ", path.string(), " was made with optimizer ", opt.toStringRef(),
-              "; this one is ", type);
+  TORCH_CHECK(detail::archive_family(opt.toStringRef()) == detail::archive_family(type), "checkpoint: ", path.string(),
+              " was made with optimizer ", opt.toStringRef(), "; this one is ", type);
 }
 
 template <typename Loader>
