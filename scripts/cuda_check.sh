@@ -136,6 +136,7 @@ say "need (kineto) are expected; no GPU code is compiled"
 configure "$build" "-DCMAKE_CUDA_COMPILER=$toolkit/bin/nvcc" "-DCUDA_TOOLKIT_ROOT_DIR=$toolkit" \
   "-DSUPERCONV_PYTHON=$py" "-DSUPERCONV_TORCHRUN=$venv/bin/torchrun" -DSUPERCONV_FUZZ=ON -DSUPERCONV_FUZZ_RUNS=10000 \
   || die "configuring $build against $(torch_prefix) failed (see above)"
+ninja -C "$build" build.ninja >/dev/null || die "regenerating $build failed"  # a configured tree, up to date
 "$py" - "$build/compile_commands.json" <<'EOF' || die "$build does not build against the CUDA LibTorch as it should (see above)"
 import json, sys
 entries = [e for e in json.load(open(sys.argv[1])) if e["file"].endswith("tests/distributed/test_distributed.cpp")]
