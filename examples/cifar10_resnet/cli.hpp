@@ -3,7 +3,7 @@
 
 #include <superconv/io/run_folder.hpp>
 
-#include "../common/options.hpp"  // number, in_range, boolean
+#include "../common/options.hpp"  // number checks, on_off, given_keys, parse_command_line
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -70,7 +70,6 @@ inline void add_options(CLI::App& app, Cli& c) {
   app.add_option("--train-limit", h.train_limit, "use the first N training images (0: all)")->check(nonneg);
   app.add_option("--test-limit", h.test_limit, "use the first N test images (0: all)")->check(nonneg);
   app.add_option("--device", h.device, "auto|cpu|cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  const auto on_off = [](int& v) { return [&v](std::int64_t n) { v = n > 0; }; };  // -1 (auto) unless given
   app.add_flag_function("--amp,!--no-amp", on_off(h.amp), "bf16 autocast")->check(boolean);
   app.add_flag_function("--channels-last,!--no-channels-last", on_off(h.channels_last), "channels_last memory format")
       ->check(boolean);
@@ -89,7 +88,8 @@ inline void add_options(CLI::App& app, Cli& c) {
 
 // --schedule-only: the One Cycle schedule as CSV (step, epoch, lr, momentum), the whole of stdout; no data needed.
 inline int print_schedule(const Hyperparameters& h) {
-  const auto batches = sc::data::DeviceLoader::batches_per_epoch(h.train_limit > 0 ? h.train_limit : 50000, h.batch_size);
+  const auto batches =
+      sc::data::DeviceLoader::batches_per_epoch(h.train_limit > 0 ? h.train_limit : 50000, h.batch_size);
   const sc::optim::OneCycle s(one_cycle(h, batches));
   sc::io::write_schedule_csv(std::cout, s, s.options().total_steps(), h.schedule_step == "batch" ? batches : 1);
   return 0;
@@ -99,10 +99,8 @@ inline int print_schedule(const Hyperparameters& h) {
 inline void settle(CLI::App& app, Cli& c) {
   auto& h = c.h;
   if (!c.resume.empty()) {
-    std::vector<std::string> given;
-    for (const auto* o : app.get_options()) given.push_back(o->count() > 0 ? sc::io::option_key(o->get_name()) : "");
     c.out = sc::io::run_folder_of(c.resume).string();
-    h = sc::io::resume_settings(c.out, Json(h), given,
+    h = sc::io::resume_settings(c.out, Json(h), given_keys(app),
                                 {"data", "device", "threads", "retain_heap", "train_dir", "test_dir"});
     // The run's own values pass the checks typed ones do (a config.json may have been edited): each value that is
     // not the default goes through the option table again.

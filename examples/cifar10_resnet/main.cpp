@@ -12,12 +12,9 @@
 // One seed each; no GPU figure yet.
 #include <superconv/distributed/launch.hpp>  // torchrun: data-parallel ranks (README "Scaling out")
 #include <superconv/io/recipe.hpp>
+#include <superconv/io/run_summary.hpp>
 #include <superconv/superconv.hpp>
 
-#include <fmt/format.h>
-#include <torch/version.h>
-
-#include <chrono>
 #include <iostream>
 #include <optional>
 
@@ -81,20 +78,14 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeDat
   const auto& replicas = process.replicas;
   const auto point = sc::io::resume_point(folder, resume, *replicas);  // rank 0's view, for every rank
   if (point.finished) return sc::io::read_json(folder / "summary.json");
-  const bool from_checkpoint = point.from_checkpoint;
-  Json found;  // the LRs the range test found; resuming without a checkpoint, the test runs again, as it did
-  if (resume && fs::exists(folder / "config.json")) {
-    const auto config = sc::io::read_json(folder / "config.json");
-    h = config.at("hyperparameters");
-    if (from_checkpoint && config.contains("lr_range_test")) found = config["lr_range_test"];
-  }
+  const auto saved = sc::io::resumed_config(folder, point, resume, "lr_range_test");  // null members: a new run
+  if (!saved.settings.is_null()) h = saved.settings;  // the run's own, as it was given them
   const Hyperparameters given = h;
-  if (!found.is_null()) h.lr_max = found.at("lr_max"), h.lr_min = found.at("lr_min");
-  const auto t0 = std::chrono::steady_clock::now();
-  torch::manual_seed(h.seed);
-  // ---- Data: the whole set on the device, augmented there -----------------------------------------------------------
   const auto per_rank = sc::distributed::per_rank_batch(h.batch_size, replicas->size());
   const auto world = sc::io::world_json(*replicas, per_rank, process.backend());
+  const sc::io::RunStart start(h.seed, rt.device.str(), world);  // summary.json's seconds count from here
+  torch::manual_seed(h.seed);
+  // ---- Data: the whole set on the device, augmented there -----------------------------------------------------------
   auto opts = sc::data::DeviceLoaderOptions(per_rank).rank(replicas->rank()).world_size(replicas->size());
   opts.device(rt.device).seed(h.seed).channels_last(h.channels_last).mean(data.mean).std(data.std);
   sc::data::DeviceLoader train(data.train.images, data.train.targets, opts);
@@ -115,16 +106,17 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeDat
   sc::optim::restore_group_options(sgd, groups);  // no decay on BN and biases (LibTorch merges the default's in)
   const auto forward = sc::train::ForwardOptions().amp(h.amp).channels_last(h.channels_last);
   sc::train::TensorBoard board(folder, sc::train::TensorBoardOptions().enabled(h.tensorboard && replicas->is_main()));
-  // ---- LR range test -> lr_max, lr_min ------------------------------------------------------------------------------
-  if (h.lr_max <= 0 && h.epochs > 0 && replicas->is_main()) {  // on rank 0, over whole global batches; then shared
-    auto whole = train.whole();  // (--finder-start, --finder-end, --finder-iters; or give --lr-max)
+  // ---- LR range test -> lr_max, lr_min (a run resumed from its checkpoint keeps those it found) ---------------------
+  Json found = saved.found;  // null: none found yet (a run resumed without a checkpoint runs the test again)
+  if (found.is_null() && h.lr_max <= 0 && h.epochs > 0 && replicas->is_main()) {  // on rank 0, over whole global
+    auto whole = train.whole();  // batches; then shared (--finder-start, --finder-end, --finder-iters; or --lr-max)
     const auto curve = sc::io::find_lr_into(folder, model, sgd, whole,
                                             sc::optim::LRRangeTestOptions(h.finder_start, h.finder_end, h.finder_iters),
                                             h.lr_suggestion, forward, &std::cout);
-    h.lr_max = curve.suggestion(sc::optim::suggestion_from_string(h.lr_suggestion)), h.lr_min = h.lr_max / h.div_factor;
-    found = {{"lr_max", h.lr_max}, {"lr_min", h.lr_min}, {"rule", h.lr_suggestion}};
+    found = sc::io::lr_range_test_record(curve, h.lr_suggestion, h.div_factor);  // config.json's "lr_range_test"
     board.add_lr_range_test(curve);
   }
+  if (!found.is_null()) h.lr_max = found.at("lr_max"), h.lr_min = found.at("lr_min");
   sc::distributed::broadcast_values(*replicas, {&h.lr_max, &h.lr_min});
   if (replicas->is_main())
     sc::io::write_run_config(
@@ -146,7 +138,7 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeDat
     topts.replicas(replicas).step_per_batch(h.schedule_step == "batch").log(&std::cout);
     topts.checkpoint((folder / "checkpoint.pt").string());
     sc::train::Trainer trainer(model, sgd, &schedule, topts);
-    if (from_checkpoint) trainer.load_checkpoint(folder / "checkpoint.pt", train);
+    if (point.from_checkpoint) trainer.load_checkpoint(folder / "checkpoint.pt", train);
     sc::io::log_run(trainer, folder, replicas->is_main(), std::cout);  // epoch lines, metrics.csv (resumed: its rows)
     board.attach(trainer);  // `tensorboard --logdir runs` shows the run as it trains
     {
@@ -159,10 +151,9 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeDat
   // ---- Evaluate and report ------------------------------------------------------------------------------------------
   const auto eval_opts = sc::train::EvalOptions().forward(forward).replicas(replicas);
   const auto eval = last_eval ? *last_eval : sc::train::evaluate(model, test, eval_opts);
-  const auto& names = data.test.classes;
   if (replicas->is_main())  // model.pt (PyTorch's torch.load opens it), predictions.csv, pictures, gradcam.png
     sc::io::write_run_results(
-        folder, model, eval, history, data.test.images, names,
+        folder, model, eval, history, data.test.images, data.test.classes,
         [&](const at::Tensor& r) { return test.gather(r).input; }, data.test_files);
   auto summary = sc::io::run_summary(history, eval, train_images_per_second);
   const bool cifar10 = h.dataset == "cifar10";  // its test records 0-999 are exact in this project's copy
@@ -172,13 +163,8 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeDat
     summary["tta_flip_test_accuracy"] = e.accuracy;
     if (cifar10) summary["tta_flip_test_accuracy_records_0_999"] = sc::train::accuracy_of_records(e, 0, 1000);
   }
-  summary.update({{"total_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
-                  {"lr_max", h.lr_max},
-                  {"lr_min", h.lr_min},
-                  {"seed", h.seed},
-                  {"device", rt.device.str()},
-                  {"world", world}});
-  if (replicas->is_main()) sc::io::write_json(folder / "summary.json", summary);
+  summary.update({{"lr_max", h.lr_max}, {"lr_min", h.lr_min}});
+  summary = sc::io::write_run_summary(folder, summary, start, replicas->is_main());  // + seconds, seed, device, world
   board.finish(Json(given),
                {{"final/test_acc", eval.accuracy}, {"final/seconds", summary["total_seconds"].get<double>()}}, folder);
   return summary;
@@ -187,52 +173,35 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeDat
 int main(int argc, char** argv) {
   Cli c;
   CLI::App app{"Train the custom ResNet on CIFAR-10 with the super-convergence recipe (superconv)."};
-  add_options(app, c);
-  try {
-    app.parse(argc, argv);
-    settle(app, c);  // also: options that give no valid schedule are a usage error
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const std::exception& e) {  // CLI11's errors, a bad run folder, a schedule with an empty phase
-    std::cerr << "error: " << sc::system::error_message(e) << "\n(--help lists the options)\n";
-    return 2;
-  }
+  add_options(app, c);  // cli.hpp's option table; settle() resumes and checks it; a bad option exits 2, --help 0
+  if (const auto code = parse_command_line(app, argc, argv, [&] { settle(app, c); })) return *code;
   auto& h = c.h;
   if (c.schedule_only) return print_schedule(h);  // the schedule as CSV, the whole of stdout; no data needed
   const auto launch = sc::distributed::launch_environment();
-  const auto hint = fmt::format("{}{} --resume {}", launch.world_size > 1 ? "the same torchrun command, running " : "",
-                                argv[0], c.out);
   return sc::io::run_guarded(
       [&] {
-        const auto process = sc::distributed::set_up_process(sc::system::RuntimeOptions()
-                                                                 .device(h.device)
-                                                                 .threads(h.threads)
-                                                                 .amp(h.amp)
-                                                                 .channels_last(h.channels_last)
-                                                                 .retain_heap(h.retain_heap));
+        auto runtime = sc::system::RuntimeOptions().device(h.device).threads(h.threads).retain_heap(h.retain_heap);
+        const auto process = sc::distributed::set_up_process(runtime.amp(h.amp).channels_last(h.channels_last));
         h.amp = process.runtime.amp, h.channels_last = process.runtime.channels_last;
         const auto& replicas = process.replicas;
         if (!replicas->is_main()) std::cout.rdbuf(nullptr);  // rank 0 alone prints (errors still go to std::cerr)
-        std::cout << fmt::format("superconv {} | LibTorch {} | {} | {} process(es), backend {}\n", sc::version(),
-                                 TORCH_VERSION, process.runtime.describe(), replicas->size(), process.backend());
+        std::cout << sc::io::run_banner(process.runtime.describe(), replicas->size(), process.backend());
         const auto data = load_data(h, replicas->is_main() ? &std::cout : nullptr);  // and says what it read
         if (c.resume.empty() && replicas->is_main())
           sc::io::write_json(fs::path(c.out) / "config.json", {{"hyperparameters", h}});  // resumable at once
         std::vector<std::string> figures = {"final_test_accuracy", "total_seconds", "test_accuracy_records_0_999"};
         if (h.dataset != "cifar10") figures.pop_back();  // CIFAR-10's exact test records
-        const auto runs = sc::io::run_seeds(c.out, h.seed, h.runs, figures, replicas->is_main() && !c.find_lr_only,
-                                            [&](std::uint64_t seed, const fs::path& folder) {
-                                              auto hr = h;
-                                              hr.seed = seed, hr.runs = 1;
-                                              return run(hr, folder, !c.resume.empty(), data, process, c.find_lr_only);
+        const auto runs = sc::io::run_seeds(c.out, h, figures, replicas->is_main() && !c.find_lr_only,
+                                            [&](const Hyperparameters& hs, const fs::path& folder) {
+                                              return run(hs, folder, !c.resume.empty(), data, process, c.find_lr_only);
                                             });
         if (c.find_lr_only) return 0;
         std::vector<sc::io::Column> columns = {{figures[0], "test acc (all)", 100},
                                                {figures[1], "seconds", 1, "{:.1f}"},
                                                {"lr_max", "lr_max", 1, "{:.4g}"}};
         if (figures.size() > 2) columns.insert(columns.begin() + 1, {figures[2], "acc (0-999)", 100});
-        std::cout << "\n" << sc::io::summary_table(runs, columns) << "run folder: " << c.out << "\n";
+        std::cout << sc::io::closing_table(runs, columns, c.out);
         return 0;
       },
-      hint, launch.rank == 0);
+      sc::io::resume_command(argv[0], c.out, launch.world_size), launch.rank == 0);
 }

@@ -7,7 +7,7 @@
 
 #include <string>
 
-#include "../common/options.hpp"  // number checks, given_keys
+#include "../common/options.hpp"  // number checks, on_off, given_keys, parse_command_line
 
 struct Cli {
   Hyperparameters h;
@@ -21,14 +21,17 @@ inline void add_options(CLI::App& app, Cli& c) {
   app.add_option("--out", c.out, "run folder (default: runs/<date-time>)");
   app.add_option("--resume", c.resume, "continue the run in this folder (or its checkpoint.pt) with its options");
   app.add_option("--epochs", h.epochs, "epochs")->check(pos)->capture_default_str();
-  app.add_option("--batch-size", h.batch_size, "images per step (over all processes)")->check(pos)->capture_default_str();
+  app.add_option("--batch-size", h.batch_size, "images per step (over all processes)")
+      ->check(pos)
+      ->capture_default_str();
   app.add_option("--optimizer", h.optimizer, "muon|sgd: how the filters learn")->check(CLI::IsMember({"muon", "sgd"}));
   app.add_option("--muon-lr", h.muon_lr, "the filters' LR")->check(pos);
   app.add_option("--muon-momentum", h.muon_momentum, "the filters' Nesterov momentum")->check(in_range(0.001, 0.999));
   app.add_option("--ns-steps", h.ns_steps, "Newton-Schulz iterations per Muon step")->check(in_range(0, 20));
   app.add_option("--bias-lr", h.bias_lr, "LR of the BatchNorm and whitening biases")->check(pos);
   app.add_option("--head-lr", h.head_lr, "LR of the linear head")->check(pos);
-  app.add_option("--sgd-momentum", h.sgd_momentum, "Nesterov momentum of the SGD groups")->check(in_range(0.001, 0.999));
+  app.add_option("--sgd-momentum", h.sgd_momentum, "Nesterov momentum of the SGD groups")
+      ->check(in_range(0.001, 0.999));
   app.add_option("--weight-decay", h.weight_decay, "decay per image (x batch / group LR)")->check(in_range(0, 1));
   app.add_option("--label-smoothing", h.label_smoothing, "label smoothing")->check(in_range(0, 0.99));
   app.add_option("--whiten-bias-epochs", h.whiten_bias_epochs, "epochs the whitening bias trains")->check(nonneg);
@@ -40,9 +43,9 @@ inline void add_options(CLI::App& app, Cli& c) {
   app.add_option("--train-limit", h.train_limit, "use the first N training images (0: all)")->check(nonneg);
   app.add_option("--test-limit", h.test_limit, "use the first N test images (0: all)")->check(nonneg);
   app.add_option("--device", h.device, "auto|cpu|cuda")->check(CLI::IsMember({"auto", "cpu", "cuda"}));
-  const auto on_off = [](int& v) { return [&v](std::int64_t n) { v = n > 0; }; };  // -1 (auto) unless given
   app.add_flag_function("--amp,!--no-amp", on_off(h.amp), "bf16 autocast")->check(boolean);
-  app.add_flag_function("--channels-last,!--no-channels-last", on_off(h.channels_last), "channels_last")->check(boolean);
+  app.add_flag_function("--channels-last,!--no-channels-last", on_off(h.channels_last), "channels_last")
+      ->check(boolean);
   app.add_flag("--tensorboard,!--no-tensorboard", h.tensorboard, "TensorBoard event files in the run folder")
       ->check(boolean);
   app.add_option("--seed", h.seed, "seed for init, order, augmentation")->check(nonneg)->capture_default_str();
@@ -59,7 +62,9 @@ inline void settle(CLI::App& app, Cli& c) {
     h = sc::io::resume_settings(c.out, Json(h), given_keys(app), {"data", "device", "threads"});
   }
   if (h.train_limit > 0 && h.train_limit < h.batch_size)
-    throw CLI::ValidationError(fmt::format("--train-limit {} is below --batch-size {}: the last partial batch is "
-                                           "dropped, so an epoch would have no step", h.train_limit, h.batch_size));
+    throw CLI::ValidationError(
+        fmt::format("--train-limit {} is below --batch-size {}: the last partial batch is "
+                    "dropped, so an epoch would have no step",
+                    h.train_limit, h.batch_size));
   if (c.out.empty()) c.out = sc::io::timestamped_folder("runs").string();
 }

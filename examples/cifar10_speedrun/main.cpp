@@ -10,12 +10,11 @@
 // Measured: see README "94 % in minutes" (mean and spread over 5 seeds, time per run, the PyTorch reference).
 #include <superconv/distributed/launch.hpp>  // torchrun: data-parallel ranks
 #include <superconv/io/recipe.hpp>
+#include <superconv/io/run_summary.hpp>
 #include <superconv/superconv.hpp>
 
 #include <fmt/format.h>
-#include <torch/version.h>
 
-#include <chrono>
 #include <iostream>
 
 namespace sc = superconv;
@@ -67,10 +66,11 @@ Json run(Hyperparameters h, const fs::path& folder, const Data& data, const sc::
   auto& replicas = *process.replicas;
   const auto point = sc::io::resume_point(folder, resume, replicas);
   if (point.finished) return sc::io::read_json(folder / "summary.json");
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto per_rank = sc::distributed::per_rank_batch(h.batch_size, replicas.size());
+  const auto world = sc::io::world_json(replicas, per_rank, process.backend());
+  const sc::io::RunStart start(h.seed, process.runtime.device.str(), world);  // summary.json's seconds count from here
   torch::manual_seed(h.seed);
   // ---- Data: the whole set on the device, augmented there -----------------------------------------------------------
-  const auto per_rank = sc::distributed::per_rank_batch(h.batch_size, replicas.size());
   auto opts = sc::data::DeviceLoaderOptions(per_rank).rank(replicas.rank()).world_size(replicas.size());
   opts.device(process.runtime.device).seed(h.seed).channels_last(h.channels_last).drop_last(true);
   opts.mean(sc::data::cifar10_mean()).std(sc::data::cifar10_std());
@@ -108,7 +108,6 @@ Json run(Hyperparameters h, const fs::path& folder, const Data& data, const sc::
   O::PiecewiseLinear schedule(
       optimizer, O::PiecewiseLinearOptions(O::linear_decay(static_cast<double>(h.epochs * steps_per_epoch)))
                      .group(3, O::linear_decay(static_cast<double>(h.whiten_bias_epochs * steps_per_epoch))));
-  const auto world = sc::io::world_json(replicas, per_rank, process.backend());
   sc::io::ModelCard card;  // what predict needs to rebuild the model
   card.architecture = "airbench", card.widths = model->options.widths(), card.classes = data.train.classes;
   card.num_classes = 10, card.logit_scale = model->scale();
@@ -149,12 +148,8 @@ Json run(Hyperparameters h, const fs::path& folder, const Data& data, const sc::
   summary.update({{"test_accuracy_records_0_999", sc::train::accuracy_of_records(eval, 0, 1000)},
                   {"no_tta_test_accuracy", plain.accuracy},
                   {"no_tta_test_accuracy_records_0_999", sc::train::accuracy_of_records(plain, 0, 1000)},
-                  {"tta", h.tta},
-                  {"total_seconds", std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count()},
-                  {"seed", h.seed},
-                  {"device", process.runtime.device.str()},
-                  {"world", world}});
-  if (replicas.is_main()) sc::io::write_json(folder / "summary.json", summary);
+                  {"tta", h.tta}});
+  summary = sc::io::write_run_summary(folder, summary, start, replicas.is_main());  // + seconds, seed, device, world
   board.finish(Json(h),
                {{"final/test_acc_tta", eval.accuracy},
                 {"final/test_acc", plain.accuracy},
@@ -166,47 +161,33 @@ Json run(Hyperparameters h, const fs::path& folder, const Data& data, const sc::
 int main(int argc, char** argv) {
   Cli c;
   CLI::App app{"94 % on CIFAR-10 in minutes: the airbench94 Muon recipe (superconv)."};
-  add_options(app, c);
-  try {
-    app.parse(argc, argv);
-    settle(app, c);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const std::exception& e) {  // CLI11's errors, a bad run folder to resume
-    std::cerr << "error: " << sc::system::error_message(e) << "\n(--help lists the options)\n";
-    return 2;
-  }
+  add_options(app, c);  // cli.hpp's option table; settle() resumes and checks it; a bad option exits 2, --help 0
+  if (const auto code = parse_command_line(app, argc, argv, [&] { settle(app, c); })) return *code;
   auto& h = c.h;
-  const auto world = sc::distributed::launch_environment();
-  const auto hint = fmt::format("{}{} --resume {}", world.world_size > 1 ? "the same torchrun command, running " : "",
-                                argv[0], c.out);
+  const auto launch = sc::distributed::launch_environment();
   return sc::io::run_guarded(
       [&] {
         const auto process = sc::distributed::set_up_process(
             sc::system::RuntimeOptions().device(h.device).threads(h.threads).amp(h.amp).channels_last(h.channels_last));
         h.amp = process.runtime.amp, h.channels_last = process.runtime.channels_last;
         if (!process.replicas->is_main()) std::cout.rdbuf(nullptr);  // rank 0 alone prints (errors: std::cerr)
-        std::cout << fmt::format("superconv {} | LibTorch {} | {} | {} process(es), backend {}\n", sc::version(),
-                                 TORCH_VERSION, process.runtime.describe(), process.replicas->size(),
-                                 process.backend());
+        std::cout << sc::io::run_banner(process.runtime.describe(), process.replicas->size(), process.backend());
         const auto data = load_cifar10(h);
         if (c.resume.empty() && process.replicas->is_main())
           sc::io::write_json(fs::path(c.out) / "config.json", {{"hyperparameters", h}});  // resumable at once
         const std::vector<std::string> figures = {"final_test_accuracy", "test_accuracy_records_0_999",
                                                   "total_seconds"};
-        const auto runs = sc::io::run_seeds(c.out, h.seed, h.runs, figures, process.replicas->is_main(),
-                                            [&](std::uint64_t seed, const fs::path& folder) {
-                                              auto hr = h;
-                                              hr.seed = seed, hr.runs = 1;
-                                              return run(hr, folder, data, process, !c.resume.empty());
+        const auto runs = sc::io::run_seeds(c.out, h, figures, process.replicas->is_main(),
+                                            [&](const Hyperparameters& hs, const fs::path& folder) {
+                                              return run(hs, folder, data, process, !c.resume.empty());
                                             });
-        std::cout << "\n"
-                  << sc::io::summary_table(runs, {{figures[0], "TTA acc (all)", 100},
-                                                  {figures[1], "acc (0-999)", 100},
-                                                  {"no_tta_test_accuracy", "no TTA (all)", 100},
-                                                  {figures[2], "seconds", 1, "{:.1f}"}})
-                  << "run folder: " << c.out << "\n";
+        std::cout << sc::io::closing_table(runs,
+                                           {{figures[0], "TTA acc (all)", 100},
+                                            {figures[1], "acc (0-999)", 100},
+                                            {"no_tta_test_accuracy", "no TTA (all)", 100},
+                                            {figures[2], "seconds", 1, "{:.1f}"}},
+                                           c.out);
         return 0;
       },
-      hint, world.rank == 0);
+      sc::io::resume_command(argv[0], c.out, launch.world_size), launch.rank == 0);
 }
