@@ -1,6 +1,8 @@
 #include <superconv/nn/airbench_net.hpp>
 
 #include "support.hpp"
+
+#include <cmath>
 #include "devices.hpp"
 
 #include <superconv/nn/batch_norm.hpp>
@@ -42,6 +44,17 @@ TEST_CASE("AirbenchNet: the published network's shape, parameter count and froze
   }
   CHECK_THROWS_WITH(sc::nn::AirbenchNet(sc::nn::AirbenchNetOptions().widths({64, 256})),
                     SC_CONTAINS("widths must have 3 entries, got 2"));
+}
+
+TEST_CASE("AirbenchNet: the head starts at unit std (airbench94_muon) or with PyTorch's Linear init (airbench94)",
+          "[nn][airbench]") {
+  torch::manual_seed(0);
+  sc::nn::AirbenchNet unit, plain(sc::nn::AirbenchNetOptions().unit_std_head(false));
+  CHECK(unit->named_parameters()["head.weight"].std().item<double>() == Approx(1.0).epsilon(1e-3));
+  // PyTorch's default: uniform within 1/sqrt(fan_in) = 1/16, so a std of 1/(16 sqrt(3)).
+  const auto w = plain->named_parameters()["head.weight"];
+  CHECK(w.abs().max().item<double>() <= 1.0 / 16);
+  CHECK(w.std().item<double>() == Approx(1.0 / (16 * std::sqrt(3.0))).epsilon(0.1));
 }
 
 TEST_CASE("dirac_partial_: the first in_channels filters pass their channel through", "[nn][init]") {

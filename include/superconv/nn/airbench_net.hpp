@@ -35,6 +35,9 @@ struct AirbenchNetOptions {
   /// BatchNorm momentum (PyTorch's convention) and eps in every group.
   TORCH_ARG(double, bn_momentum) = 0.4;
   TORCH_ARG(double, bn_eps) = 1e-12;
+  /// Rescale the head's initial weights to unit standard deviation (airbench94_muon); false keeps PyTorch's default
+  /// Linear init (airbench94, whose logits are scaled by 1/9).
+  TORCH_ARG(bool, unit_std_head) = true;
 };
 
 /// whiten (conv kxk, no padding, frozen filters, a bias that trains) > GELU > ConvGroup x 3 > max-pool over the
@@ -65,7 +68,7 @@ class AirbenchNetImpl : public torch::nn::Cloneable<AirbenchNetImpl> {
     block2 = register_module("block2", group(w[0], w[1]));
     block3 = register_module("block3", group(w[1], w[2]));
     fc = register_module("head", torch::nn::Linear(torch::nn::LinearOptions(w[2], options.num_classes()).bias(false)));
-    unit_std_(fc->weight);
+    if (options.unit_std_head()) unit_std_(fc->weight);
   }
 
   /// Sets the whitening filters from `images` [N, C, H, W], normalised as the training batches are (airbench: the
