@@ -2,7 +2,8 @@
 # cifar10_speedrun end to end on a real-data subset (2 epochs of 4,000 images, batch 500): it learns, leaves the run
 # folder (summary with the TTA figure and records 0-999, world size, model card that predict loads), resumes a
 # finished run at once, continues an interrupted run to the same numbers as an uninterrupted one (the alternating
-# flip's epoch and the order come back from the checkpoint), and refuses bad options with exit 2.
+# flip's epoch and the order come back from the checkpoint), refuses bad options with exit 2, runs --optimizer sgd
+# (airbench94 with Lookahead) and says why --cuda-graphs cannot run on a CPU.
 # usage: speedrun_e2e.sh SPEEDRUN PREDICT WORK_DIR
 set -u
 EXE=$1 PREDICT=$2 WORK=$3
@@ -89,4 +90,18 @@ expect2 --tta all
 expect2 --optimizer adam
 expect2 --train-limit 100 --batch-size 500
 expect2 --muon-momentum nan
+
+# --optimizer sgd is airbench94: its batch, logit scale and epochs unless given, Lookahead from epoch 4 (2 steps an
+# epoch here: it starts at step 10, the copy-back ends epochs 5 and 6), and it learns.
+"$EXE" --data "$data" --train-limit 2048 --test-limit 500 --epochs 6 --threads 2 --optimizer sgd --no-tensorboard \
+  --out "$WORK/sgd" >"$WORK/sgd.log" 2>&1 || fail "--optimizer sgd exited $?: $(tail -5 "$WORK/sgd.log")"
+[ "$(json "$WORK/sgd/config.json" "(d['hyperparameters']['batch_size'], round(d['hyperparameters']['logit_scale'], 4))")" = \
+  "(1024, 0.1111)" ] || fail "--optimizer sgd: not batch 1024 and logits / 9: $(cat "$WORK/sgd/config.json")"
+sgd=$(json "$WORK/sgd/summary.json" "d['final_test_accuracy']")
+python3 -c "import sys; sys.exit(0 if float('$sgd') > 0.25 else 1)" || fail "--optimizer sgd: TTA accuracy $sgd (want > 0.25)"
+# --cuda-graphs on a CPU: an error that names the device, not a crash.
+"$EXE" --data "$data" --train-limit 1000 --test-limit 100 --batch-size 500 --epochs 1 --device cpu --cuda-graphs \
+  --out "$WORK/graphs" >"$WORK/graphs.log" 2>&1
+grep -q "CUDA graphs need the model on a CUDA device; it is on cpu" "$WORK/graphs.log" ||
+  fail "--cuda-graphs on a CPU: $(tail -3 "$WORK/graphs.log")"
 echo "speedrun end to end: all checks passed (TTA accuracy $acc after 3 epochs of 4,000 images)"

@@ -79,6 +79,8 @@ inline void add_options(CLI::App& app, Cli& c) {
   app.add_option("--threads", h.threads, "CPU threads (0: all cores)")->check(nonneg);
   app.add_flag("--retain-heap,!--no-retain-heap", h.retain_heap, "CPU: keep freed memory in the process heap")
       ->check(boolean);
+  app.add_flag("--cuda-graphs,!--no-cuda-graphs", h.cuda_graphs, "capture the training step as a CUDA graph (GPU)")
+      ->check(boolean);
   app.add_flag("--tensorboard,!--no-tensorboard", h.tensorboard, "TensorBoard event files in the run folder")
       ->check(boolean);
   app.add_flag("--schedule-only", c.schedule_only, "print the schedule as CSV (step,epoch,lr,momentum), exit")

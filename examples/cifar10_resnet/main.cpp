@@ -48,6 +48,7 @@ struct Hyperparameters {
   int threads = 0;                    // CPU threads (0: all cores)
   bool retain_heap = true;            // CPU: keep freed memory in the heap (system/heap.hpp)
   bool tensorboard = true;            // TensorBoard event files in the run folder (--no-tensorboard)
+  bool cuda_graphs = false;           // capture the training step as a CUDA graph (train/step_capture.hpp)
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Hyperparameters, epochs, batch_size, peak_epoch, lr_max, lr_min,
                                                 div_factor, lr_suggestion, finder_iters, finder_start, finder_end,
@@ -55,7 +56,7 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Hyperparameters, epochs, batch_s
                                                 label_smoothing, logit_scale, width, train_limit, test_limit, amp,
                                                 channels_last, tta, seed, runs, dataset, labels, train_dir, test_dir,
                                                 holdout, split_seed, image_size, bad_images, init_weights, data, device,
-                                                threads, retain_heap, tensorboard)
+                                                threads, retain_heap, tensorboard, cuda_graphs)
 
 // The schedule: One Cycle over the run, peak at --peak-epoch, LR min = max / div_factor, no annihilation.
 sc::optim::OneCycleOptions one_cycle(const Hyperparameters& h, std::int64_t batches_per_epoch) {
@@ -102,8 +103,7 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeDat
   if (h.channels_last) sc::nn::to_channels_last(*model);
   auto sgd_opts = torch::optim::SGDOptions(0.01).momentum(h.momentum_max).nesterov(true).weight_decay(h.weight_decay);
   const auto groups = sc::optim::weight_decay_groups(*model, sgd_opts);
-  torch::optim::SGD sgd(groups, sgd_opts);
-  sc::optim::restore_group_options(sgd, groups);  // no decay on BN and biases (LibTorch merges the default's in)
+  sc::optim::FusedSGD sgd(groups, sgd_opts);  // torch::optim::SGD in foreach kernels; no decay on BN and biases
   const auto forward = sc::train::ForwardOptions().amp(h.amp).channels_last(h.channels_last);
   sc::train::TensorBoard board(folder, sc::train::TensorBoardOptions().enabled(h.tensorboard && replicas->is_main()));
   // ---- LR range test -> lr_max, lr_min (a run resumed from its checkpoint keeps those it found) ---------------------
@@ -137,7 +137,7 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeDat
     auto topts = sc::train::TrainerOptions().forward(forward).loss(sc::train::cross_entropy_loss(h.label_smoothing));
     topts.replicas(replicas).step_per_batch(h.schedule_step == "batch").log(&std::cout);
     topts.checkpoint((folder / "checkpoint.pt").string());
-    sc::train::Trainer trainer(model, sgd, &schedule, topts);
+    sc::train::Trainer trainer(model, sgd, &schedule, topts.cuda_graph(h.cuda_graphs));
     if (point.from_checkpoint) trainer.load_checkpoint(folder / "checkpoint.pt", train);
     sc::io::log_run(trainer, folder, replicas->is_main(), std::cout);  // epoch lines, metrics.csv (resumed: its rows)
     board.attach(trainer);  // `tensorboard --logdir runs` shows the run as it trains

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <string>
 
 #include "../common/options.hpp"  // number checks, on_off, given_keys, parse_command_line
@@ -24,7 +25,15 @@ inline void add_options(CLI::App& app, Cli& c) {
   app.add_option("--batch-size", h.batch_size, "images per step (over all processes)")
       ->check(pos)
       ->capture_default_str();
-  app.add_option("--optimizer", h.optimizer, "muon|sgd: how the filters learn")->check(CLI::IsMember({"muon", "sgd"}));
+  app.add_option("--optimizer", h.optimizer, "muon (airbench94_muon) | sgd (airbench94: SGD + Lookahead)")
+      ->check(CLI::IsMember({"muon", "sgd"}));
+  app.add_option("--sgd-lr", h.sgd_lr, "--optimizer sgd: LR per 1,024 images")->check(pos);
+  app.add_option("--sgd-weight-decay", h.sgd_weight_decay, "--optimizer sgd: decay per 1,024 images")
+      ->check(in_range(0, 1));
+  app.add_option("--bias-scaler", h.bias_scaler, "--optimizer sgd: BatchNorm biases' LR factor")->check(pos);
+  app.add_option("--logit-scale", h.logit_scale, "multiply the logits (0: 1/256; --optimizer sgd: 1/9)")->check(nonneg);
+  app.add_flag("--cuda-graphs,!--no-cuda-graphs", h.cuda_graphs, "capture the training step as a CUDA graph (GPU)")
+      ->check(boolean);
   app.add_option("--muon-lr", h.muon_lr, "the filters' LR")->check(pos);
   app.add_option("--muon-momentum", h.muon_momentum, "the filters' Nesterov momentum")->check(in_range(0.001, 0.999));
   app.add_option("--ns-steps", h.ns_steps, "Newton-Schulz iterations per Muon step")->check(in_range(0, 20));
@@ -60,6 +69,14 @@ inline void settle(CLI::App& app, Cli& c) {
   if (!c.resume.empty()) {
     c.out = sc::io::run_folder_of(c.resume).string();
     h = sc::io::resume_settings(c.out, Json(h), given_keys(app), {"data", "device", "threads"});
+  } else if (h.optimizer == "sgd") {  // airbench94's own settings where not given
+    const auto given = given_keys(app);
+    const auto unless_given = [&](const char* key, auto& field, auto value) {
+      if (std::find(given.begin(), given.end(), key) == given.end()) field = value;
+    };
+    unless_given("epochs", h.epochs, std::int64_t{10});
+    unless_given("batch_size", h.batch_size, std::int64_t{1024});
+    unless_given("logit_scale", h.logit_scale, 1.0 / 9);
   }
   if (h.train_limit > 0 && h.train_limit < h.batch_size)
     throw CLI::ValidationError(

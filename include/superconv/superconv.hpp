@@ -23,6 +23,8 @@
 #include <superconv/transforms/random_translate.hpp>
 
 #include <superconv/optim/cyclic_lr.hpp>
+#include <superconv/optim/device_schedule.hpp>
+#include <superconv/optim/fused_sgd.hpp>
 #include <superconv/optim/lr_range_test.hpp>
 #include <superconv/optim/lr_suggestions.hpp>
 #include <superconv/optim/muon.hpp>
@@ -57,10 +59,12 @@
 #include <superconv/train/hooks.hpp>
 #include <superconv/train/interrupt.hpp>
 #include <superconv/train/log.hpp>
+#include <superconv/train/lookahead.hpp>
 #include <superconv/train/loss.hpp>
 #include <superconv/train/lr_finder.hpp>
 #include <superconv/train/metrics.hpp>
 #include <superconv/train/progress.hpp>
+#include <superconv/train/step_capture.hpp>
 #include <superconv/train/stops.hpp>
 #include <superconv/train/tensorboard.hpp>
 #include <superconv/train/trainer.hpp>
