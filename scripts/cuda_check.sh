@@ -185,7 +185,8 @@ print(f"\033[1m[superconv]\033[0m {len(names)} tests skipped, each with the reas
 for name in names:
     start = log.find(f" Testing: {name}\n")
     block = log[start:log.find("time elapsed", start)] if start >= 0 else ""
-    why = re.findall(r"SKIPPED:\s*(.*)", block)
-    print(f"\033[1m[superconv]\033[0m   {name}: {why[-1].strip() if why else '(no reason printed)'}")
+    # The first "SKIPPED: <why>" (Catch wraps long lines; ctest's own "Regex=[SKIPPED:]" comes later).
+    why = [" ".join(w.split()) for w in re.findall(r"SKIPPED:[ \t]*(\S.*(?:\n[ \t]+\S.*)*)", block)]
+    print(f"\033[1m[superconv]\033[0m   {name}: {why[0] if why else '(no reason printed)'}")
 EOF
 [ "$rc" -eq 0 ] || die "tests failed against the CUDA LibTorch (log: $build/ctest.log)"
