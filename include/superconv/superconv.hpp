@@ -52,6 +52,7 @@
 #include <superconv/system/runtime.hpp>
 
 #include <superconv/train/amp.hpp>
+#include <superconv/train/capture_session.hpp>
 #include <superconv/train/checkpoint.hpp>
 #include <superconv/train/checkpoint_file.hpp>
 #include <superconv/train/evaluate.hpp>

@@ -3,7 +3,6 @@
 // epoch start, batch end and epoch end, checkpoints with exact resume, Ctrl-C and non-finite-loss stops.
 #pragma once
 
-#include <superconv/optim/device_schedule.hpp>
 #include <superconv/optim/scheduler.hpp>
 #include <superconv/train/checkpoint.hpp>
 #include <superconv/train/evaluate.hpp>
@@ -14,6 +13,7 @@
 #include <superconv/train/metrics.hpp>
 #include <superconv/train/progress.hpp>
 #include <superconv/train/replicas.hpp>
+#include <superconv/train/capture_session.hpp>
 #include <superconv/train/step_capture.hpp>
 #include <superconv/train/stops.hpp>
 #include <superconv/train/trainer_options.hpp>
@@ -86,7 +86,13 @@ class Trainer {
     TORCH_CHECK(epochs > 0, "Trainer: epochs must be > 0, got ", epochs);
     check_sharding(train);
     if (distributed()) options_.replicas()->broadcast_module(*model_.ptr());  // every replica starts as rank 0
-    CaptureScope capture(*this, epochs * static_cast<std::int64_t>(train.size()));
+    CaptureSession capture(options_, *model_.ptr(), optimizer_, scheduler_, distributed(),
+                           epochs * static_cast<std::int64_t>(train.size()));
+    captured_ = capture.step();
+    struct Forget {  // the session ends with this fit()
+      CapturedStep*& step;
+      ~Forget() { step = nullptr; }
+    } forget{captured_};
     while (state_.epoch < epochs) {
       const auto t0 = Clock::now();
       EpochStats s;
@@ -271,40 +277,6 @@ class Trainer {
     return {loss.detach(), logits, figures};
   }
 
-  /// For one fit() with cuda_graph on: checks what capture needs, has the optimizer follow the scheduler on the
-  /// device and makes the CapturedStep; puts the optimizer back in host mode at the end.
-  struct CaptureScope {
-    CaptureScope(Trainer& t, std::int64_t total_steps) : t_(t) {
-      if (!t.options_.cuda_graph()) return;
-      const auto device = device_of(*t.model_.ptr());
-      auto capture = t.options_.step_capture() ? t.options_.step_capture()(device) : make_cuda_graph_capture(device);
-      TORCH_CHECK(!t.distributed(),
-                  "Trainer: cuda_graph does not work with replicas yet (their collective reads a "
-                  "stop flag on the host every step); train without cuda_graph under torchrun");
-      schedulable_ = dynamic_cast<optim::DeviceSchedulable*>(&t.optimizer_);
-      TORCH_CHECK(schedulable_ != nullptr,
-                  "Trainer: cuda_graph needs an optimizer whose step reads its LR and momentum from the device "
-                  "(optim::DeviceSchedulable, e.g. optim::FusedSGD or optim::Muon); this optimizer reads them on the "
-                  "host, so every replay would repeat the captured step's LR");
-      if (t.scheduler_) {
-        TORCH_CHECK(t.options_.step_per_batch(),
-                    "Trainer: cuda_graph needs a scheduler stepped per batch "
-                    "(step_per_batch true): the captured step advances it");
-        schedulable_->follow_schedule(*t.scheduler_, total_steps);
-      }
-      t.captured_ = std::make_unique<CapturedStep>(std::move(capture));
-    }
-    ~CaptureScope() {
-      if (!t_.captured_) return;
-      t_.captured_.reset();
-      if (schedulable_ && t_.scheduler_) schedulable_->unfollow_schedule();
-    }
-    CaptureScope(const CaptureScope&) = delete;
-    CaptureScope& operator=(const CaptureScope&) = delete;
-    Trainer& t_;
-    optim::DeviceSchedulable* schedulable_ = nullptr;
-  };
-
   [[noreturn]] void fail_non_finite(const at::Tensor& losses, const std::vector<double>& lrs, std::int64_t upto) {
     if (distributed()) options_.replicas()->barrier();  // all replicas stop here, at the same step
     throw non_finite_loss(state_.epoch + 1, losses, lrs, upto, options_.checkpoint(), state_.epoch);
@@ -330,7 +302,7 @@ class Trainer {
   CheckpointParts parts_;
   TrainingState state_;
   std::optional<EvalResult> last_eval_;
-  std::unique_ptr<CapturedStep> captured_;  // during fit() with cuda_graph on
+  CapturedStep* captured_ = nullptr;  // during fit() with cuda_graph on (its CaptureSession owns it)
   double train_seconds_ = 0, train_images_ = 0;
 };
 

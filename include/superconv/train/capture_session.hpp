@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+// One Trainer::fit() with TrainerOptions::cuda_graph on: checks what capturing the step needs, has the optimizer
+// follow the scheduler on the device, holds the CapturedStep, and puts the optimizer back in host mode at the end.
+#pragma once
+
+#include <superconv/optim/device_schedule.hpp>
+#include <superconv/optim/scheduler.hpp>
+#include <superconv/train/forward.hpp>
+#include <superconv/train/step_capture.hpp>
+#include <superconv/train/trainer_options.hpp>
+
+#include <c10/util/Exception.h>
+#include <torch/nn/module.h>
+#include <torch/optim/optimizer.h>
+
+#include <cstdint>
+#include <memory>
+
+namespace superconv {
+namespace train {
+
+/// A scope around fit(): with cuda_graph off it does nothing (step() is null). With it on, the constructor checks
+/// the model's device (through the capture's factory), replicas, the optimizer (optim::DeviceSchedulable) and the
+/// scheduler (stepped per batch), each failure a clear error, and makes the optimizer follow `total_steps` steps of
+/// the scheduler's table from its current step; the destructor returns the optimizer to its options.
+class CaptureSession {
+ public:
+  CaptureSession(const TrainerOptions& options, const torch::nn::Module& model, torch::optim::Optimizer& optimizer,
+                 optim::Scheduler* scheduler, bool distributed, std::int64_t total_steps)
+      : scheduler_(scheduler) {
+    if (!options.cuda_graph()) return;
+    const auto device = device_of(model);
+    auto capture = options.step_capture() ? options.step_capture()(device) : make_cuda_graph_capture(device);
+    TORCH_CHECK(!distributed,
+                "Trainer: cuda_graph does not work with replicas yet (their collective reads a stop flag on the host "
+                "every step); train without cuda_graph under torchrun");
+    schedulable_ = dynamic_cast<optim::DeviceSchedulable*>(&optimizer);
+    TORCH_CHECK(schedulable_ != nullptr,
+                "Trainer: cuda_graph needs an optimizer whose step reads its LR and momentum from the device "
+                "(optim::DeviceSchedulable, e.g. optim::FusedSGD or optim::Muon); this optimizer reads them on the "
+                "host, so every replay would repeat the captured step's LR");
+    if (scheduler_) {
+      TORCH_CHECK(options.step_per_batch(),
+                  "Trainer: cuda_graph needs a scheduler stepped per batch "
+                  "(step_per_batch true): the captured step advances it");
+      schedulable_->follow_schedule(*scheduler_, total_steps);
+    }
+    step_ = std::make_unique<CapturedStep>(std::move(capture));
+  }
+  ~CaptureSession() {
+    if (step_ && schedulable_ && scheduler_) schedulable_->unfollow_schedule();
+  }
+  CaptureSession(const CaptureSession&) = delete;
+  CaptureSession& operator=(const CaptureSession&) = delete;
+
+  /// The captured step; null with cuda_graph off.
+  CapturedStep* step() const { return step_.get(); }
+
+ private:
+  optim::Scheduler* scheduler_;
+  optim::DeviceSchedulable* schedulable_ = nullptr;
+  std::unique_ptr<CapturedStep> step_;
+};
+
+}  // namespace train
+}  // namespace superconv
