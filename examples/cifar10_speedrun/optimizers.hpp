@@ -66,10 +66,9 @@ inline Optimization sgd_recipe(sc::nn::AirbenchNetImpl& model, const Hyperparame
   const O::Knots triangle = {{0.0, 0.2}, {peak, 1.0}, {total, 0.07}};
   // The whitening bias: the same triangle for its first steps, then 0 (the step after its last update).
   const double last = static_cast<double>(h.whiten_bias_epochs * steps) - 1;
-  auto at = [&](double s) { return s <= peak ? 0.2 + 0.8 * s / peak : 1.0 - 0.93 * (s - peak) / (total - peak); };
   O::Knots whiten = {{0.0, last < 0 ? 0.0 : 0.2}};
   if (last > peak) whiten.push_back({peak, 1.0});
-  if (last > 0) whiten.push_back({last, at(last)});
+  if (last > 0) whiten.push_back({last, O::interpolate(triangle, last)});
   if (last >= 0) whiten.push_back({last + 1, 0.0});
   if (whiten.back().first < total) whiten.push_back({total, 0.0});
   o.schedule = std::make_unique<O::PiecewiseLinear>(*o.optimizer, O::PiecewiseLinearOptions(triangle).group(1, whiten));

@@ -59,3 +59,11 @@ TEST_CASE("PiecewiseLinear: bad knots and groups are named", "[optim][piecewise_
   CHECK_THROWS_WITH(PiecewiseLinear(sgd, PiecewiseLinearOptions().group(3, sc::optim::linear_decay(5))),
                     SC_CONTAINS("names group 3 but the optimizer has 1 groups"));
 }
+
+TEST_CASE("interpolate: linear between knots, flat before the first and after the last", "[optim][piecewise_linear]") {
+  const superconv::optim::Knots triangle = {{0.0, 0.2}, {110.0, 1.0}, {480.0, 0.07}};
+  CHECK(superconv::optim::interpolate(triangle, -3) == 0.2);
+  CHECK(superconv::optim::interpolate(triangle, 55) == Approx(0.6));
+  CHECK(superconv::optim::interpolate(triangle, 143) == Approx(1.0 - 0.93 * 33 / 370));
+  CHECK(superconv::optim::interpolate(triangle, 500) == 0.07);
+}

@@ -72,6 +72,18 @@ class DeviceScalars {
     table_ = {};
     counter_ = at::Tensor();
   }
+  /// Sizes the scalars for `optimizer`'s groups on the device of its first parameter, unless already sized.
+  void ensure(const torch::optim::Optimizer& optimizer) {
+    if (!empty()) return;
+    at::Device device = at::kCPU;
+    for (const auto& group : optimizer.param_groups()) {
+      if (!group.params().empty()) {
+        device = group.params().front().device();
+        break;
+      }
+    }
+    reset(optimizer.param_groups().size(), device);
+  }
   bool empty() const { return !lr_.defined(); }
   std::size_t groups() const { return host_lr_.size(); }
   at::Device device() const { return lr_.device(); }

@@ -84,16 +84,7 @@ class FusedSGD : public torch::optim::Optimizer, public DeviceSchedulable {
 
   /// Sizes the scalars on the parameters' device and (host mode) writes the groups' current LR and momentum.
   void prepare_scalars() {
-    if (scalars_.empty()) {
-      at::Device device = at::kCPU;
-      for (const auto& group : param_groups()) {
-        if (!group.params().empty()) {
-          device = group.params().front().device();
-          break;
-        }
-      }
-      scalars_.reset(param_groups().size(), device);
-    }
+    scalars_.ensure(*this);
     for (std::size_t g = 0; g < param_groups().size(); ++g) {
       const auto& o = options_of(param_groups()[g]);
       check(o);

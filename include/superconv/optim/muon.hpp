@@ -157,7 +157,7 @@ class Muon : public torch::optim::Optimizer, public DeviceSchedulable {
   void load(torch::serialize::InputArchive& archive) override { serialize(*this, archive); }
 
   void follow_schedule(Scheduler& scheduler, std::int64_t steps) override {
-    if (scalars_.empty()) scalars_.reset(param_groups().size(), first_device());
+    scalars_.ensure(*this);
     auto table = tabulate_schedule(scheduler, *this, steps, [](const torch::optim::OptimizerOptions& o) {
       return static_cast<const MuonOptions&>(o).momentum();
     });
@@ -168,13 +168,6 @@ class Muon : public torch::optim::Optimizer, public DeviceSchedulable {
   const DeviceScalars& scalars() const { return scalars_; }
 
  private:
-  at::Device first_device() const {
-    for (const auto& group : param_groups()) {
-      if (!group.params().empty()) return group.params().front().device();
-    }
-    return at::kCPU;
-  }
-
   static void check(const MuonOptions& o) {
     TORCH_CHECK(o.lr() >= 0 && std::isfinite(o.lr()), "Muon: lr must be finite and >= 0, got ", o.lr());
     TORCH_CHECK(o.momentum() >= 0 && o.momentum() < 1, "Muon: momentum must be in [0, 1), got ", o.momentum());

@@ -30,6 +30,18 @@ inline Knots linear_decay(double steps) {
 /// Knots of particular parameter groups, by the group's index in optimizer.param_groups().
 using GroupKnots = std::map<std::size_t, Knots>;
 
+/// The factor `knots` give at `step`: linear between two points, the first point's before it, the last's after it.
+inline double interpolate(const Knots& k, double step) {
+  if (step <= k.front().first) return k.front().second;
+  for (std::size_t i = 1; i < k.size(); ++i) {
+    if (step <= k[i].first) {
+      const auto t = (step - k[i - 1].first) / (k[i].first - k[i - 1].first);
+      return k[i - 1].second + t * (k[i].second - k[i - 1].second);
+    }
+  }
+  return k.back().second;
+}
+
 /// Options for PiecewiseLinear. Example: `PiecewiseLinearOptions(linear_decay(200)).group(0, linear_decay(75))`
 struct PiecewiseLinearOptions {
   /* implicit */ PiecewiseLinearOptions(Knots knots = linear_decay(1)) : knots_(std::move(knots)) {}
@@ -67,15 +79,7 @@ class PiecewiseLinear : public Scheduler {
   double factor_at(std::int64_t step, std::size_t group = 0) const {
     const auto it = options_.group_knots().find(group);
     const auto& k = it == options_.group_knots().end() ? options_.knots() : it->second;
-    const auto s = static_cast<double>(step);
-    if (s <= k.front().first) return k.front().second;
-    for (std::size_t i = 1; i < k.size(); ++i) {
-      if (s <= k[i].first) {
-        const auto t = (s - k[i - 1].first) / (k[i].first - k[i - 1].first);
-        return k[i - 1].second + t * (k[i].second - k[i - 1].second);
-      }
-    }
-    return k.back().second;
+    return interpolate(k, static_cast<double>(step));
   }
   /// The LR of group `group` at `step`.
   double lr_at(std::int64_t step, std::size_t group = 0) const {

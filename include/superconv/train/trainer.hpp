@@ -89,7 +89,7 @@ class Trainer {
     CaptureSession capture(options_, *model_.ptr(), optimizer_, scheduler_, distributed(),
                            epochs * static_cast<std::int64_t>(train.size()));
     captured_ = capture.step();
-    struct Forget {  // the session ends with this fit()
+    struct Forget {  // the captured step lives only as long as this fit()
       CapturedStep*& step;
       ~Forget() { step = nullptr; }
     } forget{captured_};
