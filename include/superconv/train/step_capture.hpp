@@ -23,6 +23,7 @@ namespace train {
 
 /// How a step is captured and replayed. `warmup` runs it for real before capture, `capture` records it without
 /// running it, `replay` runs what was recorded (reading the same input buffers, writing the same outputs).
+/// `capture` may keep a copy of `step` for replay, so a step given to it must own what it captures.
 class StepCapture {
  public:
   virtual ~StepCapture() = default;
@@ -129,7 +130,8 @@ class CapturedStep {
       const bool cache = at::autocast::is_autocast_cache_enabled();
       at::autocast::set_autocast_cache_enabled(false);  // cached casts would outlive the capture
       try {
-        capture_->capture([&] { outputs_ = step(static_input_, static_target_); });
+        // By value: a StepCapture may keep the recorded callable (EagerCapture replays it), past this call.
+        capture_->capture([this, step] { outputs_ = step(static_input_, static_target_); });
       } catch (...) {
         at::autocast::set_autocast_cache_enabled(cache);
         throw;
