@@ -33,3 +33,20 @@ TEST_CASE("log_epochs: the reference run's lines and one time estimate for the w
                        SC_CONTAINS(" for the 2 epoch(s) left (from 2 batches)"));
   CHECK(text.find("estimated time") == text.rfind("estimated time"));  // said once
 }
+
+TEST_CASE("log_epochs: no momentum figure where no scheduler sets one", "[train][log]") {
+  auto x = at::randint(0, 255, {64, 3, 32, 32}, at::kByte);
+  auto y = at::randint(0, 10, {64}, at::kLong);
+  sc::data::DeviceLoader train(x, y, sc::data::DeviceLoaderOptions(32));
+  sc::data::DeviceLoader test(x, y, sc::data::DeviceLoaderOptions(32).shuffle(false));
+  sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(4));
+  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
+  sc::train::Trainer t(model, sgd, nullptr);
+  std::ostringstream log;
+  sc::train::log_epochs(t, log);
+  t.fit(train, test, 1);
+  const auto text = log.str();
+  INFO(text);
+  CHECK_THAT(text, SC_CONTAINS("EPOCH: 1  LR: 0.05\n"));
+  CHECK(text.find("M: ") == std::string::npos);
+}

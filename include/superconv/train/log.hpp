@@ -9,14 +9,17 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cmath>
 #include <cstdint>
 #include <memory>
 #include <ostream>
+#include <string>
 
 namespace superconv {
 namespace train {
 
-/// Registers hooks on `trainer` that print, per epoch, `EPOCH: 1  LR: 0.0157  M: 0.95`, then
+/// Registers hooks on `trainer` that print, per epoch, `EPOCH: 1  LR: 0.0157  M: 0.95` (no `M:` where the momentum
+/// is not scheduled), then
 /// `Loss=... Batch_id=... Accuracy=...` and `Test set: Average loss: ..., Accuracy: c/n (p%)`; and once, after
 /// `estimate_after` training batches of the first epoch this process runs, the estimated time per epoch and for the
 /// epochs left (training and evaluation by the same rate; the first batches include warm-up, so it errs long).
@@ -29,7 +32,9 @@ inline void log_epochs(Trainer& trainer, std::ostream& out, std::int64_t estimat
   };
   auto timing = std::make_shared<Timing>();
   trainer.on_epoch_begin([&out, timing](const EpochStats& s) {
-    out << fmt::format("EPOCH: {}  LR: {:.6g}  M: {:.6g}\n", s.epoch, s.lr, s.momentum) << std::flush;
+    // No momentum figure where the scheduler does not set one (NaN).
+    out << fmt::format("EPOCH: {}  LR: {:.6g}", s.epoch, s.lr)
+        << (std::isfinite(s.momentum) ? fmt::format("  M: {:.6g}\n", s.momentum) : std::string("\n")) << std::flush;
     timing->start = Clock::now();
     timing->first_batch = -1;
   });
