@@ -95,8 +95,7 @@ Json run(Hyperparameters h, const fs::path& folder, const Data& data, const sc::
   model->init_whitening(train.gather(at::arange(std::min(h.whiten_images, train.num_samples()), at::kLong)).input,
                         h.whiten_eps);
   if (h.channels_last) sc::nn::to_channels_last(*model);
-  // ---- Optimizer: one parameter group per rule, one schedule per group (optimizers.hpp)
-  // ------------------------------
+  // ---- Optimizer: one parameter group per rule, one schedule per group (optimizers.hpp) -----------------------------
   const auto steps_per_epoch = train.size();
   auto [optimizer, schedule] =
       h.optimizer == "muon" ? muon_recipe(*model, h, steps_per_epoch) : sgd_recipe(*model, h, steps_per_epoch);

@@ -32,9 +32,8 @@ inline void log_epochs(Trainer& trainer, std::ostream& out, std::int64_t estimat
   };
   auto timing = std::make_shared<Timing>();
   trainer.on_epoch_begin([&out, timing](const EpochStats& s) {
-    // No momentum figure where the scheduler does not set one (NaN).
-    out << fmt::format("EPOCH: {}  LR: {:.6g}", s.epoch, s.lr)
-        << (std::isfinite(s.momentum) ? fmt::format("  M: {:.6g}\n", s.momentum) : std::string("\n")) << std::flush;
+    const auto momentum = std::isfinite(s.momentum) ? fmt::format("  M: {:.6g}", s.momentum) : "";  // NaN: not set
+    out << fmt::format("EPOCH: {}  LR: {:.6g}{}\n", s.epoch, s.lr, momentum) << std::flush;
     timing->start = Clock::now();
     timing->first_batch = -1;
   });

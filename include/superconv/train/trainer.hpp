@@ -4,6 +4,7 @@
 #pragma once
 
 #include <superconv/optim/scheduler.hpp>
+#include <superconv/train/capture_session.hpp>
 #include <superconv/train/checkpoint.hpp>
 #include <superconv/train/evaluate.hpp>
 #include <superconv/train/forward.hpp>
@@ -13,7 +14,6 @@
 #include <superconv/train/metrics.hpp>
 #include <superconv/train/progress.hpp>
 #include <superconv/train/replicas.hpp>
-#include <superconv/train/capture_session.hpp>
 #include <superconv/train/step_capture.hpp>
 #include <superconv/train/stops.hpp>
 #include <superconv/train/trainer_options.hpp>
