@@ -49,6 +49,7 @@
 #include <superconv/system/atomic_file.hpp>
 #include <superconv/system/error_message.hpp>
 #include <superconv/system/heap.hpp>
+#include <superconv/system/ordered_workers.hpp>
 #include <superconv/system/runtime.hpp>
 
 #include <superconv/train/amp.hpp>

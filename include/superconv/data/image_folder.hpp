@@ -6,22 +6,17 @@
 #include <superconv/data/dataset.hpp>
 #include <superconv/data/image_io.hpp>
 #include <superconv/system/cpus.hpp>
+#include <superconv/system/ordered_workers.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 #include <torch/arg.h>
 
 #include <algorithm>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <mutex>
 #include <string>
-#include <system_error>
-#include <thread>
 #include <vector>
 
 namespace superconv {
@@ -189,65 +184,29 @@ class ImageFolder {
     errors[first_] = place(first_img, first_, base + first_ * stride, h, w, fatal[first_]);
     first_img = {};
 
-    std::atomic<std::size_t> next{first_ + 1};
-    std::atomic<std::int64_t> done{static_cast<std::int64_t>(first_ + 1)};
     const bool skip = options_.on_error() == OnBadImage::kSkip;
-    // A skippable failure of the first file stops nothing: the others are still decoded (never left as garbage).
-    std::atomic<bool> stop{detail::stops_reading(errors[first_], fatal[first_], skip)};
     std::vector<char> reached(n, 0);  // files a worker finished: only these may be kept
     reached[first_] = 1;
-    std::mutex m;
-    std::condition_variable cv;
-    auto worker = [&] {
-      // Check before claiming: every claimed file is decoded, so the claimed files are a prefix of the list.
-      for (std::size_t i = 0; !stop.load() && (i = next++) < n;) {
-        try {  // out of memory on a huge image: named, never std::terminate from a worker thread
-          errors[i] = place(detail::decode_image(files_[i], c), i, base + i * stride, h, w, fatal[i]);
-        } catch (const std::exception& e) {
-          errors[i] = "ImageFolder: " + files_[i].string() + ": " + e.what();
-          fatal[i] = 1;
-        }
-        reached[i] = 1;
-        if (detail::stops_reading(errors[i], fatal[i], skip)) stop = true;
-        // Wake the constructing thread only to finish; it reports progress every 50 ms on its own.
-        if (++done == total || stop.load()) {
-          std::lock_guard<std::mutex> guard(m);
-          cv.notify_one();
-        }
-      }
-    };
-    auto threads = options_.threads() > 0 ? options_.threads() : static_cast<std::int64_t>(system::usable_cpus());
-    threads = std::max<std::int64_t>(1, std::min<std::int64_t>(threads, total - static_cast<std::int64_t>(first_)));
-    std::vector<std::thread> pool;
-    pool.reserve(static_cast<std::size_t>(threads));
-    try {  // a thread that cannot start (a process limit) is an error, not std::terminate on the others
-      try {
-        for (std::int64_t t = 0; t < threads; ++t) pool.emplace_back(worker);
-      } catch (const std::system_error& e) {
-        TORCH_CHECK(!pool.empty(), "ImageFolder: cannot start a decoding thread (", e.what(), "); set ",
-                    "ImageFolderOptions().threads(n) lower, got ", threads);
-        // Fewer threads than asked: those that started decode every file.
-      }
-      std::int64_t reported = -1;
-      std::unique_lock<std::mutex> lock(m);
-      while (true) {
-        const auto d = done.load();
-        if (d != reported && options_.progress()) {
-          lock.unlock();
-          options_.progress()(d, total);
-          lock.lock();
-          reported = d;
-        }
-        if (d >= total || stop.load()) break;
-        cv.wait_for(lock, std::chrono::milliseconds(50), [&] { return done.load() >= total || stop.load(); });
-      }
-    } catch (...) {
-      stop = true;
-      for (auto& t : pool)
-        if (t.joinable()) t.join();
-      throw;
+    if (detail::stops_reading(errors[first_], fatal[first_], skip)) {
+      if (options_.progress()) options_.progress()(static_cast<std::int64_t>(first_ + 1), total);
+    } else {  // a skippable failure of the first file stops nothing: the others are still decoded
+      const auto threads =
+          options_.threads() > 0 ? options_.threads() : static_cast<std::int64_t>(system::usable_cpus());
+      system::run_in_order(
+          first_ + 1, n, threads,
+          [&](std::size_t i) {
+            try {  // out of memory on a huge image: named, never std::terminate from a worker thread
+              errors[i] = place(detail::decode_image(files_[i], c), i, base + i * stride, h, w, fatal[i]);
+            } catch (const std::exception& e) {
+              errors[i] = "ImageFolder: " + files_[i].string() + ": " + e.what();
+              fatal[i] = 1;
+            }
+            reached[i] = 1;
+            return detail::stops_reading(errors[i], fatal[i], skip);
+          },
+          options_.progress(), "ImageFolder: cannot start a decoding thread",
+          "set ImageFolderOptions().threads(n) lower");
     }
-    for (auto& t : pool) t.join();
     // The decoded files are a prefix, so the first error (raised here, in file order, before any file left undecoded
     // is reached) is the same for any thread count.
     std::vector<std::int64_t> keep;
