@@ -28,6 +28,30 @@ TEST_CASE("shift_reflect and the TTA view sets", "[train][tta]") {
   CHECK_THROWS_WITH(T::check_tta_views({}), SC_CONTAINS("tta_views is empty"));
 }
 
+TEST_CASE("flip_shift_views are airbench's infer_mirror_translate views: the mirror of each shifted image",
+          "[train][tta]") {
+  // airbench94: padded = F.pad(x, (1,)*4, 'reflect'); views x, x.flip(-1), then for padded[..., 0:H, 0:W] and
+  // padded[..., 2:H+2, 2:W+2] the view and its flip(-1); weights 1/4, 1/4, 1/8 x 4.
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      const auto x = at::rand({2, 3, 6, 7}, at::TensorOptions().device(dev));
+      const auto padded = at::reflection_pad2d(x, {1, 1, 1, 1});
+      const auto down_right = padded.narrow(2, 0, 6).narrow(3, 0, 7), up_left = padded.narrow(2, 2, 6).narrow(3, 2, 7);
+      const std::vector<at::Tensor> want = {x,          x.flip({-1}),         up_left, up_left.flip({-1}),
+                                            down_right, down_right.flip({-1})};
+      const std::vector<double> weights = {0.25, 0.25, 0.125, 0.125, 0.125, 0.125};
+      const auto views = T::flip_shift_views(1);
+      REQUIRE(views.size() == want.size());
+      for (std::size_t i = 0; i < views.size(); ++i) {
+        INFO("view " << i << " (" << views[i].name << ")");
+        const auto got = views[i].transform ? views[i].transform(x) : x;
+        CHECK(at::equal(got, want[i]));
+        CHECK(views[i].weight == weights[i]);
+      }
+    }
+  }
+}
+
 namespace {
 struct Linear8 : torch::nn::Module {  // a model whose logits depend on where the pixels are
   Linear8() { fc = register_module("fc", torch::nn::Linear(3 * 4 * 4, 3)); }

@@ -40,15 +40,17 @@ inline TTAViews flip_views() {
   return {{"image", nullptr, 0.5}, {"mirror", [](const at::Tensor& x) { return x.flip({-1}); }, 0.5}};
 }
 
-/// airbench's level-2 TTA: the image and its mirror (1/4 each), and both moved `shift` pixels up-left and
-/// down-right with reflected borders (1/8 each): six views.
+/// airbench's level-2 TTA (`infer_mirror_translate`): the image and its mirror (1/4 each), and the image moved
+/// `shift` pixels up-left and down-right with reflected borders, each with its own mirror (1/8 each): six views.
+/// A shifted mirror is the mirror of the shifted image, `flip(shift(x))` as airbench computes it (not
+/// `shift(flip(x))`, which moves the mirrored content the other way along the width).
 inline TTAViews flip_shift_views(std::int64_t shift = 1) {
   TORCH_CHECK(shift > 0, "flip_shift_views: shift must be > 0, got ", shift);
   TTAViews views = {{"image", nullptr, 0.25}, {"mirror", [](const at::Tensor& x) { return x.flip({-1}); }, 0.25}};
   for (const auto d : {-shift, shift}) {
     const auto tag = d < 0 ? std::string("up-left") : std::string("down-right");
     views.push_back({"image " + tag, [d](const at::Tensor& x) { return shift_reflect(x, d, d); }, 0.125});
-    views.push_back({"mirror " + tag, [d](const at::Tensor& x) { return shift_reflect(x.flip({-1}), d, d); }, 0.125});
+    views.push_back({"mirror " + tag, [d](const at::Tensor& x) { return shift_reflect(x, d, d).flip({-1}); }, 0.125});
   }
   return views;
 }
