@@ -42,24 +42,41 @@ TEST_CASE("set_up_runtime: CPU choices, precision by hardware, threads, bad devi
   at::set_num_threads(before);
 }
 
-TEST_CASE("set_up_runtime: TF32 for CUDA float32 matmuls and convolutions by default, IEEE when asked, CPU untouched",
-          "[system][runtime]") {
-  using at::Float32Backend, at::Float32Op, at::Float32Precision;
+TEST_CASE("set_cuda_tf32 keeps the legacy and the newer precision flags in step (no GPU needed)", "[system][runtime]") {
   auto& ctx = at::globalContext();
-  const auto before = ctx.float32Precision(Float32Backend::CUDA, Float32Op::MATMUL);
+  const bool cublas = ctx.allowTF32CuBLAS(), cudnn = ctx.allowTF32CuDNN();
+  for (const bool on : {true, false, true}) {
+    INFO("tf32 " << on);
+    sc::system::set_cuda_tf32(on);
+    // Each read below throws "mix of the legacy and new APIs" when only one API was set.
+    CHECK(ctx.allowTF32CuBLAS() == on);
+    CHECK(ctx.allowTF32CuDNN() == on);
+    CHECK(ctx.float32MatmulPrecision() ==
+          (on ? at::Float32MatmulPrecision::HIGH : at::Float32MatmulPrecision::HIGHEST));
+  }
+  sc::system::set_cuda_tf32(cublas);
+  ctx.setAllowTF32CuDNN(cudnn);
+}
+
+TEST_CASE("set_up_runtime: TF32 for CUDA float32 matmuls and convolutions by default, off when asked, CPU untouched",
+          "[system][runtime]") {
+  auto& ctx = at::globalContext();
+  const bool before = ctx.allowTF32CuBLAS();
   const int threads = at::get_num_threads();
   const auto cpu = sc::system::set_up_runtime(sc::system::RuntimeOptions().device("cpu").threads(threads));
   CHECK_FALSE(cpu.tf32);
-  CHECK(ctx.float32Precision(Float32Backend::CUDA, Float32Op::MATMUL) == before);
+  CHECK(ctx.allowTF32CuBLAS() == before);
   CHECK_THAT(cpu.describe(), !SC_CONTAINS("TF32"));
   if (!torch::cuda::is_available()) SC_SKIP("no CUDA device: the TF32 half needs one");
   const auto on = sc::system::set_up_runtime(sc::system::RuntimeOptions().device("cuda").threads(threads));
   CHECK(on.tf32);
-  CHECK(ctx.float32Precision(Float32Backend::CUDA, Float32Op::MATMUL) == Float32Precision::TF32);
-  CHECK(ctx.float32Precision(Float32Backend::CUDA, Float32Op::CONV) == Float32Precision::TF32);
+  CHECK(ctx.allowTF32CuBLAS());
+  CHECK(ctx.allowTF32CuDNN());
+  CHECK(ctx.float32MatmulPrecision() == at::Float32MatmulPrecision::HIGH);
   CHECK_THAT(on.describe(), SC_CONTAINS(", TF32 on"));
   const auto off = sc::system::set_up_runtime(sc::system::RuntimeOptions().device("cuda").threads(threads).tf32(false));
   CHECK_FALSE(off.tf32);
-  CHECK(ctx.float32Precision(Float32Backend::CUDA, Float32Op::MATMUL) == Float32Precision::IEEE);
-  CHECK(ctx.float32Precision(Float32Backend::CUDA, Float32Op::CONV) == Float32Precision::IEEE);
+  CHECK_FALSE(ctx.allowTF32CuBLAS());
+  CHECK_FALSE(ctx.allowTF32CuDNN());
+  CHECK(ctx.float32MatmulPrecision() == at::Float32MatmulPrecision::HIGHEST);
 }

@@ -49,8 +49,8 @@ struct RuntimeOptions {
   /// On CUDA, let cuDNN time the convolution algorithms for each shape and keep the fastest.
   TORCH_ARG(bool, cudnn_benchmark) = true;
   /// On CUDA, let float32 matmuls and convolutions use TF32 tensor cores (10-bit mantissa inputs, float32
-  /// accumulation), as PyTorch's `torch.backends.{cuda.matmul,cudnn}.fp32_precision = "tf32"` does. What autocast
-  /// leaves in float32 (the loss, BatchNorm statistics) is unaffected.
+  /// accumulation), as PyTorch's `torch.backends.{cuda.matmul,cudnn}.allow_tf32 = True` does (set_cuda_tf32). What
+  /// autocast leaves in float32 (the loss, BatchNorm statistics) is unaffected.
   TORCH_ARG(bool, tf32) = true;
 };
 
@@ -68,6 +68,17 @@ struct Runtime {
                        device.is_cuda() ? (tf32 ? ", TF32 on" : ", TF32 off") : "", threads, heap);
   }
 };
+
+/// TF32 for CUDA float32 matmuls (cuBLAS) and convolutions (cuDNN), on or off, through the setters every LibTorch
+/// has (`torch.backends.cuda.matmul.allow_tf32`, `torch.backends.cudnn.allow_tf32`): since 2.9 they set the newer
+/// per-backend precisions too, so code that later reads either API (`allowTF32CuBLAS()`,
+/// `float32MatmulPrecision()`, `float32Precision(CUDA, MATMUL)`) sees one consistent answer. Setting only the newer
+/// enum API would leave the legacy flags out of step (reading them then throws "mix of the legacy and new APIs")
+/// and would need LibTorch 2.9 or later. Needs no GPU.
+inline void set_cuda_tf32(bool on) {
+  at::globalContext().setAllowTF32CuBLAS(on);
+  at::globalContext().setAllowTF32CuDNN(on);
+}
 
 /// Chooses the device and precision and sets the process up for them (threads, heap, cuDNN). Process-wide: call it
 /// once at the start of main(). The error names the device option when CUDA is asked for and absent.
@@ -100,9 +111,7 @@ inline Runtime set_up_runtime(const RuntimeOptions& o) {
   r.threads = at::get_num_threads();
   if (cuda && o.cudnn_benchmark()) at::globalContext().setBenchmarkCuDNN(true);
   if (cuda) {
-    const auto precision = o.tf32() ? at::Float32Precision::TF32 : at::Float32Precision::IEEE;
-    at::globalContext().setFloat32Precision(at::Float32Backend::CUDA, at::Float32Op::MATMUL, precision);
-    at::globalContext().setFloat32Precision(at::Float32Backend::CUDA, at::Float32Op::CONV, precision);
+    set_cuda_tf32(o.tf32());
     r.tf32 = o.tf32();
   }
   r.heap = cuda ? "not applied (CUDA)" : o.retain_heap() ? retain_freed_memory().detail : "not applied (off)";
