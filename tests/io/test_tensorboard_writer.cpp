@@ -1,6 +1,7 @@
 // TensorBoard event files on disk: the file name, buffering and flushes, a cut last record, named errors for an
 // unwritable folder and a full disk with nothing written lost, and the Trainer hook on a tiny model.
 #include <superconv/io/event_writer.hpp>
+#include <superconv/io/record_writer.hpp>
 #include <superconv/train/tensorboard.hpp>
 
 #include "support.hpp"
@@ -231,4 +232,61 @@ TEST_CASE("a run stopped by Ctrl-C keeps the batch points of its last, unfinishe
   const auto records = read_records(only_file(dir.path));
   CHECK(count_with(records, "batch/train_loss") == 4);  // batches 0-3 ran
   CHECK(count_with(records, "epoch/") == 0);
+}
+
+TEST_CASE("a write that fails part-way through the held batch points writes none of them twice",
+          "[io][tensorboard][train]") {
+  sc_test::TempDir dir("tb-partial");
+  // Every scalar is written (and synced) as it comes: the file-size limit stops the writes in the middle.
+  sc::train::TensorBoard tb(dir.path, sc::train::TensorBoardOptions().log_every(1).max_pending(1000).writer(
+                                          sc::io::EventWriterOptions().flush_secs(0).max_buffer_bytes(0)));
+  tb.writer()->flush();
+  const auto path = tb.writer()->path();
+  const auto before = fs::file_size(path);
+  const auto loss = at::tensor(0.5, at::kDouble), logits = at::randn({2, 2});
+  const auto target = at::tensor(std::vector<std::int64_t>{0, 1});
+  for (std::int64_t i = 0; i < 6; ++i) tb.on_batch_end(sc::train::BatchEnd{1, 1, i, 6, 0.1, loss, logits, target});
+  rlimit old{};
+  REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
+  const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  rlimit limited = old;
+  limited.rlim_cur = before + 300;  // room for a few of the 18 scalars
+  REQUIRE(::setrlimit(RLIMIT_FSIZE, &limited) == 0);
+  bool failed = false;
+  try {
+    tb.flush();
+  } catch (const c10::Error&) {
+    failed = true;
+  }
+  ::setrlimit(RLIMIT_FSIZE, &old);
+  std::signal(SIGXFSZ, old_handler);
+  REQUIRE(failed);
+  const auto part = read_records(path);
+  CHECK(count_with(part, "batch/train_loss") < 6);  // it did stop part-way
+  tb.flush();                                       // room again: the rest, once
+  tb.close();
+  const auto records = read_records(path);
+  CHECK(count_with(records, "batch/train_loss") == 6);
+  CHECK(count_with(records, "batch/train_acc") == 6);
+  CHECK(count_with(records, "batch/lr") == 6);
+}
+
+TEST_CASE("RecordWriter writes after what it flushed: a half record left at the end does not hide later ones",
+          "[io][tensorboard]") {
+  sc_test::TempDir dir("tb-tail");
+  const auto path = dir.path / "records";
+  sc::io::RecordWriter w(path, "TensorBoard", 0);
+  w.write("first");
+  w.flush();
+  {  // what a failed write whose cut-back also failed leaves: part of a record after the last whole one
+    std::ofstream tail(path, std::ios::binary | std::ios::app);
+    tail << std::string("\x05\x00\x00\x00\x00\x00\x00\x00\x01\x02", 10);
+  }
+  REQUIRE(fs::file_size(path) == 5 + 16 + 10);
+  w.write("second record");
+  w.flush();
+  const auto records = read_records(path);
+  REQUIRE(records.size() == 2);  // appended after the stray bytes, the reader would have stopped at them
+  CHECK(records[1] == "second record");
+  CHECK(fs::file_size(path) == 5 + 16 + 13 + 16);
 }

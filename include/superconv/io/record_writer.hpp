@@ -37,6 +37,8 @@ inline std::string frame_record(std::string_view data) {
 /// Appends framed records to a new file: records wait in memory until flush() (or `buffer_bytes` of them), which
 /// writes them and fsyncs the file. A failed write (full disk, I/O error) names the file and the reason, cuts the
 /// file back to its last flushed size and keeps the records in memory, so a later flush() can still write them.
+/// Every flush writes at the end of what was flushed before (not at the file's end): a half record that could not
+/// be cut off is overwritten by the retry, never left in front of later records (where readers would stop).
 ///
 /// ```
 /// io::RecordWriter out("run/events.out.tfevents...", "TensorBoard");
@@ -49,7 +51,7 @@ class RecordWriter {
   explicit RecordWriter(std::filesystem::path path, std::string what = "RecordWriter",
                         std::size_t buffer_bytes = std::size_t{1} << 20)
       : path_(std::move(path)), what_(std::move(what)), buffer_bytes_(buffer_bytes) {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     TORCH_CHECK(fd_ >= 0, what_, ": cannot create ", path_.string(), ": ", std::strerror(errno));
     // The new name reaches the disk too: after a crash the folder lists the file.
     const auto dir = path_.has_parent_path() ? path_.parent_path() : std::filesystem::path(".");
@@ -81,17 +83,26 @@ class RecordWriter {
     std::size_t done = 0;
     int err = 0;
     while (done < pending_.size() && err == 0) {
-      const auto n = ::write(fd_, pending_.data() + done, pending_.size() - done);
+      const auto n =
+          ::pwrite(fd_, pending_.data() + done, pending_.size() - done, static_cast<off_t>(flushed_bytes_ + done));
       if (n < 0 && errno != EINTR) err = errno;
       if (n == 0) err = ENOSPC;
       if (n > 0) done += static_cast<std::size_t>(n);
     }
+    if (err == 0 && stale_tail_) {  // an earlier failure left bytes past the end that could not be cut: cut now
+      if (::ftruncate(fd_, static_cast<off_t>(flushed_bytes_ + done)) == 0) stale_tail_ = false;
+    }
     if (err == 0 && ::fsync(fd_) != 0 && errno != EINVAL) err = errno;  // EINVAL: a special file (/dev/full)
     if (err != 0) {
-      if (done > 0) (void)::ftruncate(fd_, static_cast<off_t>(flushed_bytes_));  // no half record in the middle
+      std::string cut;
+      if (done > 0 && ::ftruncate(fd_, static_cast<off_t>(flushed_bytes_)) != 0) {  // no half record at the end
+        stale_tail_ = true;
+        cut = std::string("; the half-written record could not be cut off (") + std::strerror(errno) +
+              "), the next flush writes over it";
+      }
       TORCH_CHECK(false, what_, ": cannot write ", path_.string(), " (", pending_records_, " records, ",
-                  pending_.size(), " bytes pending; ", flushed_bytes_,
-                  " bytes written before are kept): ", std::strerror(err));
+                  pending_.size(), " bytes pending; ", flushed_bytes_, " bytes written before are kept", cut,
+                  "): ", std::strerror(err));
     }
     flushed_bytes_ += pending_.size();
     flushed_records_ += pending_records_;
@@ -121,6 +132,7 @@ class RecordWriter {
   std::string pending_;
   std::int64_t pending_records_ = 0, flushed_records_ = 0;
   std::uint64_t flushed_bytes_ = 0;
+  bool stale_tail_ = false;  // bytes past flushed_bytes_ that a failed write left and ftruncate could not cut
 };
 
 }  // namespace io

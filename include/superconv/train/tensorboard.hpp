@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -205,22 +206,36 @@ class TensorBoard {
     std::int64_t step;
     double lr, momentum, wall_time;
   };
+  struct Scalar {
+    const char* tag;
+    double value;
+    std::int64_t step;
+    double wall_time;
+  };
 
-  /// One host read for all held points.
+  /// One host read for all held points, then their scalars in order. A scalar leaves the queue as it is handed to
+  /// the writer - also when that write fails, since the writer keeps what it could not write and retries it - so a
+  /// failure part-way loses nothing and the next flush writes nothing twice.
   void write_pending() {
-    if (pending_.empty()) return;
-    const auto host = at::stack(pending_).cpu();
-    const auto* h = host.data_ptr<double>();
-    auto& w = *writer();
-    for (std::size_t i = 0; i < points_.size(); ++i) {
-      const auto& p = points_[i];
-      w.add_scalar("batch/train_loss", h[2 * i], p.step, p.wall_time);
-      w.add_scalar("batch/train_acc", h[2 * i + 1], p.step, p.wall_time);
-      w.add_scalar("batch/lr", p.lr, p.step, p.wall_time);
-      if (std::isfinite(p.momentum)) w.add_scalar("batch/momentum", p.momentum, p.step, p.wall_time);
+    if (!pending_.empty()) {
+      const auto host = at::stack(pending_).cpu();
+      const auto* h = host.data_ptr<double>();
+      for (std::size_t i = 0; i < points_.size(); ++i) {
+        const auto& p = points_[i];
+        ready_.push_back({"batch/train_loss", h[2 * i], p.step, p.wall_time});
+        ready_.push_back({"batch/train_acc", h[2 * i + 1], p.step, p.wall_time});
+        ready_.push_back({"batch/lr", p.lr, p.step, p.wall_time});
+        if (std::isfinite(p.momentum)) ready_.push_back({"batch/momentum", p.momentum, p.step, p.wall_time});
+      }
+      pending_.clear();
+      points_.clear();
     }
-    pending_.clear();
-    points_.clear();
+    auto& w = *writer();
+    while (!ready_.empty()) {
+      const auto s = ready_.front();
+      ready_.pop_front();
+      w.add_scalar(s.tag, s.value, s.step, s.wall_time);
+    }
   }
 
   static void flatten(const io::Json& j, const std::string& prefix, io::HParamList& out) {
@@ -247,6 +262,7 @@ class TensorBoard {
   at::Tensor window_;
   std::vector<at::Tensor> pending_;
   std::vector<Point> points_;
+  std::deque<Scalar> ready_;  // read from the device, not yet handed to the writer
   std::optional<EpochStats> last_epoch_;
   bool summed_loss_ = false;
 };
