@@ -57,6 +57,18 @@ TEST_CASE("AirbenchNet: the head starts at unit std (airbench94_muon) or with Py
   CHECK(w.std().item<double>() == Approx(1.0 / (16 * std::sqrt(3.0))).epsilon(0.1));
 }
 
+TEST_CASE("AirbenchNet: the whitening bias starts at 0 (airbench94) or with PyTorch's Conv2d init (airbench94_muon)",
+          "[nn][airbench]") {
+  torch::manual_seed(0);
+  sc::nn::AirbenchNet zero(sc::nn::AirbenchNetOptions().zero_whiten_bias(true)), plain;
+  CHECK(zero->whiten->bias.abs().max().item<double>() == 0.0);
+  CHECK(zero->whiten->bias.requires_grad());  // it still trains
+  // PyTorch's default Conv2d bias: uniform within 1/sqrt(fan_in), fan_in = 3 x 2 x 2.
+  const auto b = plain->whiten->bias;
+  CHECK(b.abs().max().item<double>() > 0.0);
+  CHECK(b.abs().max().item<double>() <= 1.0 / std::sqrt(12.0));
+}
+
 TEST_CASE("dirac_partial_: the first in_channels filters pass their channel through", "[nn][init]") {
   torch::nn::Conv2d conv(torch::nn::Conv2dOptions(3, 5, 3).padding(1).bias(false));
   sc::nn::dirac_partial_(conv->weight);

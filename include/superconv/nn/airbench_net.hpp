@@ -38,6 +38,9 @@ struct AirbenchNetOptions {
   /// Rescale the head's initial weights to unit standard deviation (airbench94_muon); false keeps PyTorch's default
   /// Linear init (airbench94, whose logits are scaled by 1/9).
   TORCH_ARG(bool, unit_std_head) = true;
+  /// Start the whitening convolution's bias at 0 (airbench94, whose Conv zeroes every bias in reset_parameters);
+  /// false keeps PyTorch's default Conv2d init (airbench94_muon, whose whitening layer is a plain nn.Conv2d).
+  TORCH_ARG(bool, zero_whiten_bias) = false;
 };
 
 /// whiten (conv kxk, no padding, frozen filters, a bias that trains) > GELU > ConvGroup x 3 > max-pool over the
@@ -61,6 +64,10 @@ class AirbenchNetImpl : public torch::nn::Cloneable<AirbenchNetImpl> {
     const auto ww = 2 * c * k * k;
     whiten = register_module("whiten", torch::nn::Conv2d(torch::nn::Conv2dOptions(c, ww, k).padding(0).bias(true)));
     whiten->weight.requires_grad_(false);  // set from the data by init_whitening
+    if (options.zero_whiten_bias()) {
+      at::NoGradGuard no_grad;
+      whiten->bias.zero_();
+    }
     auto group = [&](std::int64_t in, std::int64_t out) {
       return ConvGroup(ConvGroupOptions(in, out).bn_eps(options.bn_eps()).bn_momentum(options.bn_momentum()));
     };
