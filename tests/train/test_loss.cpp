@@ -30,3 +30,23 @@ TEST_CASE("cross_entropy_loss with Reduction::kSum is the batch's sum", "[train]
   const auto sum = superconv::train::cross_entropy_loss(0.2, superconv::train::Reduction::kSum)(logits, target);
   CHECK(sum.item<double>() == Approx(6 * mean.item<double>()).epsilon(1e-5));
 }
+
+TEST_CASE("Loss carries its reduction: cross_entropy_loss says it, a plain callable is a mean unless given",
+          "[train][loss]") {
+  namespace T = superconv::train;
+  const auto logits = at::randn({5, 3});
+  const auto target = at::randint(0, 3, {5}, at::kLong);
+  const auto sum = T::cross_entropy_loss(0.0, T::Reduction::kSum);
+  CHECK(sum.reduction() == T::Reduction::kSum);
+  CHECK(sum.declares_reduction());
+  CHECK(sum.per_record(sum(logits, target), 5).item<double>() ==
+        Approx(T::cross_entropy_loss()(logits, target).item<double>()).epsilon(1e-5));
+  const T::Loss plain = [](const at::Tensor& l, const at::Tensor& t) { return at::cross_entropy_loss(l, t); };
+  CHECK(plain.reduction() == T::Reduction::kMean);
+  CHECK_FALSE(plain.declares_reduction());
+  const T::Loss given([](const at::Tensor& l, const at::Tensor& t) { return at::nll_loss(l.log_softmax(1), t); },
+                      T::Reduction::kSum);
+  CHECK(given.reduction() == T::Reduction::kSum);
+  CHECK_FALSE(static_cast<bool>(T::Loss()));
+  CHECK_THROWS_WITH(T::Loss()(logits, target), SC_CONTAINS("Loss: the loss function is empty"));
+}

@@ -364,11 +364,9 @@ TEST_CASE("Trainer: a summed loss trains with its sum and logs the per-record me
     sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(4));
     const double lr = reduction == sc::train::Reduction::kSum ? 0.01 / 64 : 0.01;  // the same step either way
     torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(lr));
-    sc::train::Trainer trainer(model, sgd, nullptr,
-                               sc::train::TrainerOptions()
-                                   .loss(sc::train::cross_entropy_loss(0.0, reduction))
-                                   .loss_reduction(reduction)
-                                   .eval_every(eval_every));
+    sc::train::Trainer trainer(
+        model, sgd, nullptr,
+        sc::train::TrainerOptions().loss(sc::train::cross_entropy_loss(0.0, reduction)).eval_every(eval_every));
     trainer.fit(train, test, 3);
     return trainer.history();
   };
@@ -378,4 +376,36 @@ TEST_CASE("Trainer: a summed loss trains with its sum and logs the per-record me
   CHECK(std::isnan(sum[1].test_acc));
   CHECK(sum[2].test_acc == Approx(mean[2].test_acc).margin(0.02));
   CHECK(!std::isnan(mean[0].test_acc));
+}
+
+TEST_CASE("Trainer: a loss_reduction that contradicts the loss's own is refused, a plain callable may still state one",
+          "[train][trainer]") {
+  at::Tensor xi, yi;
+  std::tie(xi, yi) = quadrants(64, 3);
+  sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(4));
+  torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.01 / 16));
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
+  // cross_entropy_loss(kSum) says it sums; a stale loss_reduction(kMean) beside it would scale every logged loss.
+  const auto wrong = sc::train::TrainerOptions()
+                         .loss(sc::train::cross_entropy_loss(0.0, sc::train::Reduction::kSum))
+                         .loss_reduction(sc::train::Reduction::kMean);
+  CHECK_THROWS_WITH(sc::train::Trainer(model, sgd, nullptr, wrong),
+                    SC_CONTAINS("loss_reduction says mean but the loss reduces by sum"));
+  // A plain callable that sums: the deprecated setter still tells the Trainer.
+  const auto summed = [](const at::Tensor& l, const at::Tensor& t) {
+    return at::cross_entropy_loss(l, t, {}, at::Reduction::Sum);
+  };
+  const auto legacy = sc::train::TrainerOptions().loss(summed).loss_reduction(sc::train::Reduction::kSum);
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
+  CHECK(legacy.loss_reduction() == sc::train::Reduction::kSum);
+  CHECK(sc::train::TrainerOptions().loss(summed).loss_reduction() == sc::train::Reduction::kMean);
+  DeviceLoader train(xi, yi, DeviceLoaderOptions(16).seed(1)), test(xi, yi, DeviceLoaderOptions(16).shuffle(false));
+  sc::train::Trainer trainer(model, sgd, nullptr, legacy);
+  trainer.fit(train, test, 1);
+  CHECK(trainer.history()[0].train_loss < 3.0);  // per record: a sum over 16 records would read ~17
 }

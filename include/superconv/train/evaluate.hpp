@@ -32,8 +32,9 @@ struct EvalOptions {
   /// Test-time augmentation: the logits are the weighted sum over these views (train/tta.hpp: flip_views(),
   /// flip_shift_views()). Empty: one view, the image (or the flip pair when tta_flip).
   TORCH_ARG(TTAViews, tta_views);
-  /// The loss reported as EvalResult::loss (a batch mean; weighted by batch size). Empty: cross-entropy.
-  TORCH_ARG(LossFunction, loss);
+  /// The loss reported as EvalResult::loss, per record whatever the loss's reduction (train/loss.hpp). Empty:
+  /// cross-entropy.
+  TORCH_ARG(Loss, loss);
   /// Data parallelism: each replica evaluates its loader's share (a DeviceLoader with rank/world_size) and the
   /// results are gathered, so every replica returns the whole evaluation. Null or one process: local only.
   TORCH_ARG(ReplicasPtr, replicas);
@@ -120,7 +121,8 @@ EvalResult evaluate_batches(const Model& model_like, Loader& loader, const EvalO
       logits = logits.defined() ? logits + l : l;
     }
     const auto count = static_cast<double>(b.target.size(0));
-    const auto loss = options.loss() ? options.loss()(logits, b.target) : at::cross_entropy_loss(logits, b.target);
+    const auto loss = options.loss() ? options.loss().per_record(options.loss()(logits, b.target), b.target.size(0))
+                                     : at::cross_entropy_loss(logits, b.target);
     // A replica's share of a short last batch can be empty: it adds nothing (its mean loss would be NaN).
     const auto weighted =
         count > 0 ? loss.detach().to(at::kDouble) * count : at::zeros({}, loss.options().dtype(at::kDouble));

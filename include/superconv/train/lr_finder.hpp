@@ -21,7 +21,8 @@ namespace train {
 /// Options for find_lr(). Example: `FindLROptions().loss(cross_entropy_loss()).log(&std::cout)`
 struct FindLROptions {
   TORCH_ARG(ForwardOptions, forward);
-  TORCH_ARG(LossFunction, loss) = cross_entropy_loss();
+  /// The loss the sweep minimises and records (a summed loss's curve is the batch's sum).
+  TORCH_ARG(Loss, loss) = cross_entropy_loss();
   /// Where the progress bar goes; none when null.
   TORCH_ARG(LogStream, log) = nullptr;
   TORCH_ARG(ProgressMode, progress) = ProgressMode::kAuto;

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 namespace superconv {
@@ -24,11 +25,10 @@ namespace train {
 struct TrainerOptions {
   /// How batches go through the model (autocast, channels_last), in training and in the per-epoch evaluation.
   TORCH_ARG(ForwardOptions, forward);
-  /// What is minimised: any `at::Tensor(const at::Tensor& logits, const at::Tensor& target)`.
-  TORCH_ARG(LossFunction, loss) = cross_entropy_loss();
-  /// How `loss` reduces the batch (Reduction::kSum for a summed loss such as cross_entropy_loss(0.2, kSum)): the
-  /// logged training loss is per record either way.
-  TORCH_ARG(Reduction, loss_reduction) = Reduction::kMean;
+  /// What is minimised, with its reduction (train/loss.hpp): `cross_entropy_loss(0.2, Reduction::kSum)`, or any
+  /// `at::Tensor(const at::Tensor& logits, const at::Tensor& target)` (a mean unless given as
+  /// `Loss(fn, Reduction::kSum)`). The logged training loss is per record either way.
+  TORCH_ARG(Loss, loss) = cross_entropy_loss();
   /// Step the scheduler after every batch (true) or after every epoch.
   TORCH_ARG(bool, step_per_batch) = true;
   /// Where the progress bar goes; none when null. Per-epoch lines are a hook's job (see train/log.hpp).
@@ -58,6 +58,29 @@ struct TrainerOptions {
   /// (make_cuda_graph_capture). `[](const at::Device&) { return std::make_unique<EagerCapture>(); }` runs the same
   /// bookkeeping on any device (tests).
   TORCH_ARG(std::function<std::unique_ptr<StepCapture>(const at::Device&)>, step_capture);
+
+ public:
+  /// Deprecated: the loss carries its reduction (`cross_entropy_loss(s, Reduction::kSum)`, `Loss(fn, kSum)`). For a
+  /// plain callable this still says how it reduces; for a loss that declares its own, the Trainer refuses a
+  /// different one.
+  [[deprecated(
+      "a Loss carries its reduction: cross_entropy_loss(s, Reduction::kSum) or Loss(fn, "
+      "Reduction::kSum)")]] TrainerOptions&
+  loss_reduction(Reduction reduction) {
+    loss_reduction_ = reduction;
+    return *this;
+  }
+  /// How the loss reduces the batch: the loss's own reduction, else what the deprecated setter said, else the mean.
+  Reduction loss_reduction() const {
+    return loss_.declares_reduction() ? loss_.reduction() : loss_reduction_.value_or(Reduction::kMean);
+  }
+  /// The loss as the Trainer uses it: with the reduction loss_reduction() gives.
+  Loss resolved_loss() const { return loss_.with_reduction(loss_reduction()); }
+  /// The reduction the deprecated setter gave, if any.
+  const std::optional<Reduction>& stated_loss_reduction() const { return loss_reduction_; }
+
+ private:
+  std::optional<Reduction> loss_reduction_;
 };
 
 }  // namespace train
