@@ -94,6 +94,27 @@ TEST_CASE("DeviceLoader: normalisation, dtype, channels_last, transform", "[data
   }
 }
 
+TEST_CASE("DeviceLoader: an empty std::function or nullptr means no transform, and ordered() keeps every record",
+          "[data][device_loader]") {
+  auto [im, t] = indexed(10, c10::Device(c10::kCPU));
+  DeviceLoader a(im, t, DeviceLoaderOptions(4).shuffle(false).drop_last(true));
+  a.start_epoch();
+  const auto plain = a.get(0).input;
+  a.set_transform([](const at::Tensor& v, at::Generator&) { return v + 1; });
+  CHECK(at::equal(a.get(0).input, plain + 1));
+  a.set_transform(std::function<at::Tensor(const at::Tensor&, at::Generator&)>());  // empty: none
+  CHECK(at::equal(a.get(0).input, plain));
+  a.set_transform([](const at::Tensor& v, at::Generator&) { return v + 1; });
+  a.set_transform(nullptr);
+  CHECK(at::equal(a.get(0).input, plain));
+  // A drop-last training loader has 2 batches of 4; evaluating its ordered() view sees all 10 records.
+  CHECK(a.size() == 2);
+  auto o = a.ordered();
+  CHECK(o.size() == 3);
+  o.start_epoch();
+  CHECK(o.get(2).target.size(0) == 2);
+}
+
 TEST_CASE("DeviceLoader: state() and load_state() resume the same stream", "[data][device_loader]") {
   for (const auto& dev : sc_test::devices()) {
     DYNAMIC_SECTION(sc_test::device_name(dev)) {

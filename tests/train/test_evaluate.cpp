@@ -55,11 +55,12 @@ TEST_CASE("evaluate: predictions in record order whatever the loader's order, dr
       y.narrow(0, 0, 10).fill_(3);  // records 0-9 are mislabelled where the pixel says otherwise
       PixelClass model;
       model->to(dev);
-      // Shuffled and drop_last: 3 batches of 16 = 48 of the 50 records.
+      // A shuffled drop_last training loader (3 batches of 16) is evaluated through ordered(): all 50 records, the
+      // tail that training drops included.
       DeviceLoader shuffled(x, y, DeviceLoaderOptions(16).device(dev).drop_last(true).seed(4));
       const auto r = sc::train::evaluate(model, shuffled);
-      CHECK(r.total == 48);
-      CHECK(r.indices.numel() == 48);
+      CHECK(r.total == n);
+      CHECK(r.indices.numel() == n);
       CHECK(at::equal(r.indices, std::get<0>(r.indices.sort())));  // ascending
       CHECK(at::equal(r.targets, y.index_select(0, r.indices)));
       CHECK(at::equal(r.predictions, at::arange(n, at::kLong).index_select(0, r.indices) % 4));

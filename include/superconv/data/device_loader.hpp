@@ -15,6 +15,7 @@
 #include <torch/serialize/output-archive.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <type_traits>
@@ -85,17 +86,27 @@ class DeviceLoader {
   }
 
   /// Sets the per-batch transform, applied after normalisation (so a Cutout fill of 0 is the mean colour). It takes
-  /// `(x, gen)` or `(x, gen, info)`; the loader passes the epoch and the records' indices to the latter.
+  /// `(x, gen)` or `(x, gen, info)`; the loader passes the epoch and the records' indices to the latter. An empty
+  /// `std::function` or `nullptr` means no transform.
   template <typename T>
   void set_transform(T transform) {
     static_assert(superconv::detail::takes_generator<T> || superconv::detail::takes_batch_info<T>,
                   "DeviceLoader::set_transform: the transform must be callable as at::Tensor(const at::Tensor&, "
                   "at::Generator&) const, optionally with a third const transforms::BatchInfo& argument");
+    if constexpr (std::is_constructible_v<bool, const T&>) {  // std::function, a function pointer
+      if (!static_cast<bool>(transform)) {
+        transform_ = nullptr;
+        return;
+      }
+    }
     transform_ = [t = std::move(transform)](const at::Tensor& x, at::Generator& gen,
                                             const transforms::BatchInfo& info) {
       return superconv::detail::apply_transform(t, x, gen, info);
     };
   }
+
+  /// No transform: batches are normalised and converted only.
+  void set_transform(std::nullptr_t) { transform_ = nullptr; }
 
   /// Starts an epoch: draws a new order when shuffling. epoch() counts the epochs started (0-based: the first
   /// start_epoch() makes it 0).
@@ -221,11 +232,12 @@ class DeviceLoader {
     w.transform_gen_ = transform_gen_.clone();
     return w;
   }
-  /// This loader for evaluation: the records in stored order, no transform, this rank's share of each batch. Its
-  /// draws and epochs are its own: using it leaves this loader's order, generators and epoch as they were.
+  /// This loader for evaluation: every record in stored order (no drop_last), no transform, this rank's share of
+  /// each batch. Its draws and epochs are its own: using it leaves this loader's order, generators and epoch as they
+  /// were.
   DeviceLoader ordered() const {
     DeviceLoader o = *this;
-    o.options_.shuffle(false);
+    o.options_.shuffle(false).drop_last(false);  // every record, the last partial batch too
     o.transform_ = nullptr;
     o.shuffle_gen_ = shuffle_gen_.clone();
     o.transform_gen_ = transform_gen_.clone();
