@@ -25,6 +25,7 @@
 #include <superconv/optim/cyclic_lr.hpp>
 #include <superconv/optim/device_schedule.hpp>
 #include <superconv/optim/fused_sgd.hpp>
+#include <superconv/optim/initial_lr.hpp>
 #include <superconv/optim/lr_range_test.hpp>
 #include <superconv/optim/lr_suggestions.hpp>
 #include <superconv/optim/muon.hpp>

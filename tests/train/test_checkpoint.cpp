@@ -3,6 +3,7 @@
 #include "support.hpp"
 
 #include <superconv/optim/fused_sgd.hpp>
+#include <superconv/optim/piecewise_linear.hpp>
 
 #include "devices.hpp"
 
@@ -117,6 +118,48 @@ TEST_CASE("a checkpoint the loader refuses changes nothing: model and optimizer 
   for (std::size_t i = 0; i < params.size(); ++i) CHECK(at::equal(b->parameters()[i], a->parameters()[i]));
 }
 
+TEST_CASE("a refused checkpoint leaves a fresh optimizer without state and puts the parts back, the loader is last",
+          "[train][checkpoint]") {
+  sc_test::TempDir tmp("ckpt-roll-back");
+  const auto p = tmp.path / "checkpoint.pt";
+  torch::manual_seed(2);
+  torch::nn::Linear a(4, 3), b(4, 3);
+  torch::optim::SGD sa(a->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
+  torch::optim::SGD fresh(b->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));  // never stepped
+  sa.zero_grad();
+  a->forward(at::randn({5, 4})).pow(2).sum().backward();
+  sa.step();
+  REQUIRE_FALSE(sa.state().empty());
+  const auto images = at::randint(0, 255, {10, 3, 8, 8}, at::kByte);
+  sc::data::DeviceLoader la(images, at::arange(10) % 3, sc::data::DeviceLoaderOptions(4).seed(5));
+  la.start_epoch();
+  double saved_value = 7, value = 1;  // a part's state: one number
+  std::vector<std::string> order;
+  const CheckpointPart part{"value",
+                            [&](torch::serialize::OutputArchive& ar) { ar.write("v", at::tensor(value), true); },
+                            [&](torch::serialize::InputArchive& ar) {
+                              at::Tensor v;
+                              ar.read("v", v, true);
+                              value = v.item<double>();
+                              order.push_back("part");
+                            }};
+  std::swap(value, saved_value);
+  save_checkpoint(p, *a, sa, some_state(), la, {part});
+  std::swap(value, saved_value);  // value 1 here, 7 in the checkpoint
+  sc::data::DeviceLoader other(at::randint(0, 255, {12, 3, 8, 8}, at::kByte), at::arange(12) % 3,
+                               sc::data::DeviceLoaderOptions(4).seed(5));
+  CHECK_THROWS_WITH(load_checkpoint(p, *b, fresh, other, c10::Device(c10::kCPU), {part}),
+                    SC_CONTAINS("nothing was restored") && SC_CONTAINS("saved order has 10 entries"));
+  CHECK(fresh.state().empty());  // no momentum buffer of the checkpoint's left behind
+  CHECK(value == 1);             // the part was loaded before the loader refused, and put back
+  REQUIRE(order.size() == 2);    // loaded (7), then rolled back (1)
+  // The right loader: everything lands, the part before the loader.
+  sc::data::DeviceLoader same(images, at::arange(10) % 3, sc::data::DeviceLoaderOptions(4).seed(5));
+  CHECK(load_checkpoint(p, *b, fresh, same, c10::Device(c10::kCPU), {part}).loader_state_restored);
+  CHECK(value == 7);
+  CHECK(fresh.state().size() == sa.state().size());
+}
+
 TEST_CASE("a checkpoint for another model, optimizer or format names the first mismatch", "[train][checkpoint]") {
   sc_test::TempDir tmp("ckpt-mismatch");
   const auto p = tmp.path / "checkpoint.pt";
@@ -156,4 +199,30 @@ TEST_CASE("a checkpoint for another model, optimizer or format names the first m
   save_archive_atomic(future, tmp.path / "future.pt");
   CHECK_THROWS_WITH(load_checkpoint(tmp.path / "future.pt", *w4, s4, plain, cpu),
                     SC_CONTAINS("has format version 3; this superconv reads version 2"));
+}
+
+TEST_CASE("a PiecewiseLinear made after a checkpoint load scales the initial LRs, as LambdaLR reads initial_lr",
+          "[train][checkpoint][piecewise_linear]") {
+  sc_test::TempDir tmp("ckpt-initial-lr");
+  const auto p = tmp.path / "checkpoint.pt";
+  torch::nn::Linear a(4, 3), b(4, 3);
+  const auto knots = sc::optim::PiecewiseLinearOptions(sc::optim::linear_decay(10));
+  torch::optim::SGD sa(a->parameters(), torch::optim::SGDOptions(0.4).momentum(0.9));
+  sc::optim::PiecewiseLinear schedule(sa, knots);
+  for (int i = 0; i < 5; ++i) schedule.step();
+  REQUIRE(sa.param_groups()[0].options().get_lr() == Approx(0.2));
+  PlainLoader plain;
+  TrainingState st;
+  st.scheduler_step = schedule.last_step();
+  save_checkpoint(p, *a, sa, st, plain);
+  // A new process: the optimizer is loaded first (its LR is now 0.2), the scheduler made after.
+  torch::optim::SGD sb(b->parameters(), torch::optim::SGDOptions(0.4).momentum(0.9));
+  const auto loaded = load_checkpoint(p, *b, sb, plain, c10::Device(c10::kCPU));
+  CHECK(sb.param_groups()[0].options().get_lr() == Approx(0.2));
+  sc::optim::PiecewiseLinear resumed(sb, knots);
+  CHECK(resumed.base_lrs() == std::vector<double>{0.4});  // not 0.2: no compounding
+  resumed.set_last_step(loaded.scheduler_step);
+  CHECK(sb.param_groups()[0].options().get_lr() == Approx(0.2));
+  resumed.step();
+  CHECK(sb.param_groups()[0].options().get_lr() == Approx(0.4 * 0.4));
 }

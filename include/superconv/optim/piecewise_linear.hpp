@@ -2,6 +2,7 @@
 // PiecewiseLinear: each parameter group's LR as its base LR times a piecewise-linear function of the step.
 #pragma once
 
+#include <superconv/optim/initial_lr.hpp>
 #include <superconv/optim/scheduler.hpp>
 
 #include <c10/util/Exception.h>
@@ -23,8 +24,9 @@ namespace optim {
 /// and after the last it stays at that point's factor.
 using Knots = std::vector<std::pair<double, double>>;
 
-/// A linear fall from 1 at step 0 to 0 at `steps` (and 0 after): airbench's schedule.
+/// A linear fall from 1 at step 0 to 0 at `steps` (and 0 after): airbench's schedule. `steps` <= 0: 0 throughout.
 inline Knots linear_decay(double steps) {
+  if (!(steps > 0)) return {{0.0, 0.0}};
   return {{0.0, 1.0}, {steps, 0.0}};
 }
 /// Knots of particular parameter groups, by the group's index in optimizer.param_groups().
@@ -32,6 +34,7 @@ using GroupKnots = std::map<std::size_t, Knots>;
 
 /// The factor `knots` give at `step`: linear between two points, the first point's before it, the last's after it.
 inline double interpolate(const Knots& k, double step) {
+  TORCH_CHECK(!k.empty(), "interpolate: the knot list is empty; give at least one (step, factor) point");
   if (step <= k.front().first) return k.front().second;
   for (std::size_t i = 1; i < k.size(); ++i) {
     if (step <= k[i].first) {
@@ -40,6 +43,20 @@ inline double interpolate(const Knots& k, double step) {
     }
   }
   return k.back().second;
+}
+
+/// Knots that follow `k` through step `last` and are 0 from step last + 1 on (a layer that stops training part-way,
+/// as airbench94's whitening bias does); `last` < 0: 0 throughout.
+inline Knots knots_until(const Knots& k, double last) {
+  TORCH_CHECK(!k.empty(), "knots_until: the knot list is empty; give at least one (step, factor) point");
+  if (last < 0) return {{0.0, 0.0}};
+  Knots out;
+  for (const auto& point : k) {
+    if (point.first < last) out.push_back(point);
+  }
+  out.emplace_back(last, interpolate(k, last));
+  out.emplace_back(last + 1, 0.0);
+  return out;
 }
 
 /// Options for PiecewiseLinear. Example: `PiecewiseLinearOptions(linear_decay(200)).group(0, linear_decay(75))`
@@ -58,8 +75,11 @@ struct PiecewiseLinearOptions {
   }
 };
 
-/// Sets group g's LR to base_lr[g] x factor_g(step) before each step; base_lr is each group's LR when the scheduler
-/// is made. Construction writes step 0's values; step() advances. Momentum is not cycled (momentum() is NaN).
+/// Sets group g's LR to base_lr[g] x factor_g(step) before each step. base_lr is each group's initial LR
+/// (optim/initial_lr.hpp), as PyTorch's LambdaLR keeps `initial_lr`: the groups' LRs when the first scheduler of
+/// this optimizer was made - so a PiecewiseLinear made after another one, or after a checkpoint load restored
+/// mid-schedule LRs, scales the same base instead of compounding. Construction writes step 0's values; step()
+/// advances. Momentum is not cycled (momentum() is NaN).
 class PiecewiseLinear : public Scheduler {
  public:
   PiecewiseLinear(torch::optim::Optimizer& optimizer, PiecewiseLinearOptions options)
@@ -71,7 +91,7 @@ class PiecewiseLinear : public Scheduler {
                   " groups");
       check_knots(k, "group_knots");
     }
-    for (auto& group : optimizer.param_groups()) base_lrs_.push_back(group.options().get_lr());
+    base_lrs_ = initial_lrs(optimizer);
     write();
   }
 
@@ -118,6 +138,7 @@ class PiecewiseLinear : public Scheduler {
   void write() {
     auto& groups = optimizer_->param_groups();
     for (std::size_t g = 0; g < groups.size(); ++g) groups[g].options().set_lr(lr_at(step_, g));
+    note_lrs_written(*optimizer_);
   }
 
   torch::optim::Optimizer* optimizer_;

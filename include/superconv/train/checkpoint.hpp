@@ -3,6 +3,7 @@
 // checked against the model, optimizer and loader it is loaded into.
 #pragma once
 
+#include <superconv/optim/initial_lr.hpp>
 #include <superconv/system/error_message.hpp>
 #include <superconv/train/checkpoint_file.hpp>
 #include <superconv/train/metrics.hpp>
@@ -112,6 +113,9 @@ void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module&
   optimizer.save(optimizer_archive);
   a.write("model", model_archive);
   a.write("optimizer", optimizer_archive);
+  if (const auto initial = optim::recorded_initial_lrs(optimizer)) {  // a scheduler's base LRs (PyTorch's initial_lr)
+    a.write("optimizer.initial_lrs", at::tensor(*initial, at::kDouble), true);
+  }
   detail::write_int(a, "epoch", state.epoch);
   detail::write_int(a, "batch", state.batch);
   detail::write_int(a, "scheduler_step", state.scheduler_step);
@@ -193,19 +197,40 @@ std::string snapshot(const T& x) {
   a.save_to(out);
   return out.str();
 }
+inline std::string snapshot(const CheckpointPart& part) {
+  torch::serialize::OutputArchive a;
+  part.save(a);
+  std::ostringstream out;
+  a.save_to(out);
+  return out.str();
+}
 template <typename T>
 void roll_back(T& x, const std::string& bytes) {
   torch::serialize::InputArchive a;
   a.load_from(bytes.data(), bytes.size());
   x.load(a);
 }
+/// An optimizer's load assigns only the per-parameter state its archive holds: a buffer the failed restore created
+/// (momentum of a parameter that had none) would survive a plain load of the snapshot, so the state goes first.
+inline void roll_back(torch::optim::Optimizer& optimizer, const std::string& bytes) {
+  optimizer.state().clear();
+  torch::serialize::InputArchive a;
+  a.load_from(bytes.data(), bytes.size());
+  optimizer.load(a);
+}
+inline void roll_back(const CheckpointPart& part, const std::string& bytes) {
+  torch::serialize::InputArchive a;
+  a.load_from(bytes.data(), bytes.size());
+  part.load(a);
+}
 }  // namespace detail
 
 /// load_checkpoint() for an archive already loaded (and its checksum checked); `path` names it in errors.
-/// All or nothing: everything is read and checked first; when the model, the optimizer or the loader then refuses
-/// its part (a loader over other data: another number of records), model and optimizer are put back as they were
-/// and the loader is left alone (its `load` must check before it changes anything, as DeviceLoader's does).
-/// Every one of `parts` must be in the checkpoint (an error names the missing one); they are restored last.
+/// All or nothing: everything is read and checked first; then model, optimizer, `parts` and the loader, in that
+/// order. When one of them refuses its part (a loader over other data: another number of records), the model, the
+/// optimizer (its per-parameter state included) and the parts are put back as they were, and the loader - restored
+/// last - is left alone (its `load` must check before it changes anything, as DeviceLoader's does).
+/// Every one of `parts` must be in the checkpoint (an error names the missing one).
 template <typename Loader>
 TrainingState restore_checkpoint(torch::serialize::InputArchive& a, const std::filesystem::path& path,
                                  torch::nn::Module& model, torch::optim::Optimizer& optimizer, Loader& loader,
@@ -219,6 +244,7 @@ TrainingState restore_checkpoint(torch::serialize::InputArchive& a, const std::f
                 parts[i].name, "' state: it was written by a run without it (nothing was restored)");
   }
   bool has_loader_state = false;
+  at::Tensor initial_lrs;
   try {  // read everything first: nothing is changed yet
     a.read("model", model_archive);
     a.read("optimizer", optimizer_archive);
@@ -234,25 +260,33 @@ TrainingState restore_checkpoint(torch::serialize::InputArchive& a, const std::f
       st.history.push_back(EpochStats::from_vector(h.data_ptr<double>() + i));
     }
     if constexpr (detail::has_archive_state<Loader>::value) has_loader_state = a.try_read("loader", loader_archive);
+    if (a.try_read("optimizer.initial_lrs", initial_lrs, true)) initial_lrs = initial_lrs.cpu().to(at::kDouble);
   } catch (const c10::Error& e) {
     TORCH_CHECK(false, "checkpoint: ", path.string(), " is incomplete: ", e.what_without_backtrace());
   }
   const auto model_before = detail::snapshot(model), optimizer_before = detail::snapshot(optimizer);
+  std::vector<std::string> parts_before;
+  for (const auto& part : parts) parts_before.push_back(detail::snapshot(part));
   try {
     model.load(model_archive);
     optimizer.load(optimizer_archive);
+    for (std::size_t i = 0; i < parts.size(); ++i) parts[i].load(part_archives[i]);
     if constexpr (detail::has_archive_state<Loader>::value) {
       if (has_loader_state) {
         loader.load(loader_archive);
         st.loader_state_restored = true;
       }
     }
-    for (std::size_t i = 0; i < parts.size(); ++i) parts[i].load(part_archives[i]);
   } catch (const std::exception& e) {
     detail::roll_back(model, model_before);
     detail::roll_back(optimizer, optimizer_before);
+    for (std::size_t i = 0; i < parts.size(); ++i) detail::roll_back(parts[i], parts_before[i]);
     TORCH_CHECK(false, "checkpoint: ", path.string(), " does not fit this model, optimizer or data (nothing was ",
                 "restored): ", system::error_message(e));
+  }
+  if (initial_lrs.defined() && initial_lrs.numel() == static_cast<std::int64_t>(optimizer.param_groups().size())) {
+    const auto* v = initial_lrs.contiguous().data_ptr<double>();
+    optim::set_initial_lrs(optimizer, std::vector<double>(v, v + initial_lrs.numel()));
   }
   return st;
 }
