@@ -156,12 +156,12 @@ TEST_CASE("FusedSGD: saves and loads torch::optim::SGD's archive, both ways", "[
 TEST_CASE("FusedSGD: bad options name the option and value", "[optim][fused_sgd]") {
   Problem p(c10::kCPU);
   CHECK_THROWS_WITH(FusedSGD(p.all(), SGDOptions(0.1).nesterov(true)),
-                    Catch::Matchers::Contains("nesterov needs a momentum > 0 and dampening 0, got momentum 0"));
-  CHECK_THROWS_WITH(FusedSGD(p.all(), SGDOptions(-1)), Catch::Matchers::Contains("lr must be finite and >= 0, got -1"));
+                    SC_CONTAINS("nesterov needs a momentum > 0 and dampening 0, got momentum 0"));
+  CHECK_THROWS_WITH(FusedSGD(p.all(), SGDOptions(-1)), SC_CONTAINS("lr must be finite and >= 0, got -1"));
   FusedSGD ok(p.all(), SGDOptions(0.1));
   static_cast<SGDOptions&>(ok.param_groups()[0].options()).weight_decay(-0.5);
   p.loss().backward();
-  CHECK_THROWS_WITH(ok.step(), Catch::Matchers::Contains("weight_decay must be >= 0, got -0.5"));
+  CHECK_THROWS_WITH(ok.step(), SC_CONTAINS("weight_decay must be >= 0, got -0.5"));
 }
 
 TEST_CASE("DeviceScalars: follows a schedule table on the device, clamps at its end, jumps for a resume",
@@ -186,7 +186,7 @@ TEST_CASE("DeviceScalars: follows a schedule table on the device, clamps at its 
       CHECK(s.lr(0).item<float>() == 1.0f);
       CHECK_FALSE(s.has_momentum(0, 0.9));  // the table has none
       CHECK_THROWS_WITH(s.follow({at::zeros({3, 3}, at::kDouble), at::zeros({3, 3}, at::kDouble)}, 0),
-                        Catch::Matchers::Contains("must be [steps, 2]"));
+                        SC_CONTAINS("must be [steps, 2]"));
       s.unfollow(), s.write(0, 0.25, 0);
       CHECK(s.lr(0).item<float>() == 0.25f);
     }
@@ -209,4 +209,58 @@ TEST_CASE("tabulate_schedule: One Cycle's values per step, the scheduler left wh
     CHECK(t.lr[s][1].item<double>() == one_cycle.lr_at(s));
     CHECK(t.momentum[s][1].item<double>() == one_cycle.momentum_at(s));
   }
+}
+
+TEST_CASE("FusedSGD: a schedule whose momentum is 0 at some steps and not at others is refused on the device",
+          "[optim][fused_sgd]") {
+  Problem p(c10::kCPU);
+  FusedSGD sgd(p.groups(SGDOptions(0.1).momentum(0.9).dampening(0.5)), SGDOptions(0.1));
+  // One Cycle between momentum 0 and 0.9: torch::optim::SGD skips the buffer at the steps with momentum 0.
+  sc::optim::OneCycle one_cycle(sgd, sc::optim::OneCycleOptions(0.4, 10).base_momentum(0.0).max_momentum(0.9));
+  CHECK_THROWS_WITH(
+      sgd.follow_schedule(one_cycle, 10),
+      SC_CONTAINS("FusedSGD: the schedule sets group 0's momentum to 0 at step") && SC_CONTAINS("torch::optim::SGD"));
+  CHECK_FALSE(sgd.scalars().following());  // left in host mode
+  train_step(sgd, p);                      // and it still steps
+}
+
+TEST_CASE("FusedSGD: follows its options on the device - the step reads them only as refresh_from_options copies them",
+          "[optim][fused_sgd]") {
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      Problem p(dev);
+      FusedSGD sgd(p.groups(SGDOptions(0.1).momentum(0.9)), SGDOptions(0.1));
+      sgd.follow_options();
+      CHECK(sgd.scalars().following());
+      for (auto& g : sgd.param_groups()) g.options().set_lr(0.05);  // a hook's step decay
+      train_step(sgd, p);
+      CHECK(sgd.scalars().lr(0).item<float>() == 0.1f);  // a captured step would not see the host's change ...
+      sgd.refresh_from_options();
+      CHECK(sgd.scalars().lr(0).item<float>() == 0.05f);  // ... until it is copied in, outside the step
+      static_cast<SGDOptions&>(sgd.param_groups()[0].options()).momentum(0);
+      CHECK_THROWS_WITH(sgd.refresh_from_options(), SC_CONTAINS("group 0's momentum went to 0"));
+      sgd.unfollow_schedule();
+      CHECK_FALSE(sgd.scalars().following());
+    }
+  }
+}
+
+TEST_CASE(
+    "DeviceScalars: a parameter group added after the first step is sized in, following a schedule it is an error",
+    "[optim][fused_sgd]") {
+  Problem p(c10::kCPU);
+  FusedSGD sgd(std::vector<at::Tensor>{p.decay[0]}, SGDOptions(0.1).momentum(0.9));
+  train_step(sgd, p);
+  sgd.add_param_group(torch::optim::OptimizerParamGroup(std::vector<at::Tensor>{p.decay[1]},
+                                                        std::make_unique<SGDOptions>(SGDOptions(0.2))));
+  const auto before = p.decay[1].detach().clone();
+  train_step(sgd, p);  // the new group steps with its own LR
+  CHECK(sgd.scalars().groups() == 2);
+  CHECK(sgd.scalars().lr(1).item<float>() == 0.2f);
+  CHECK_FALSE(at::equal(p.decay[1], before));
+  sc::optim::OneCycle one_cycle(sgd, sc::optim::OneCycleOptions(0.4, 10));
+  sgd.follow_schedule(one_cycle, 10);
+  sgd.add_param_group(torch::optim::OptimizerParamGroup(std::vector<at::Tensor>{p.no_decay[0]},
+                                                        std::make_unique<SGDOptions>(SGDOptions(0.2))));
+  CHECK_THROWS_WITH(sgd.step(), SC_CONTAINS("follows a schedule made for 2"));
 }

@@ -153,3 +153,56 @@ TEST_CASE("Trainer cuda_graph: a clear error on a CPU model and for an optimizer
                                  [](const at::Device&) { return std::make_unique<EagerCapture>(); }));
   CHECK_THROWS_WITH(host_lr.fit(train, train, 1), SC_CONTAINS("optim::DeviceSchedulable"));
 }
+
+TEST_CASE("Trainer cuda_graph without a per-batch scheduler: LRs a hook sets reach every captured step",
+          "[train][cuda_graph]") {
+  // A manual step decay in a hook (no scheduler): the optimizer follows its options on the device, refreshed before
+  // every step, so a replayed graph reads the new LR; the run equals the eager one.
+  auto run = [](bool captured, bool* fed) {
+    torch::manual_seed(3);
+    auto g = sc::make_generator(c10::kCPU, 11);
+    const auto images = at::randint(0, 256, {300, 3, 32, 32}, g, at::kLong).to(at::kByte);
+    const auto targets = at::randint(0, 10, {300}, g, at::kLong);
+    auto opts = sc::data::DeviceLoaderOptions(128).seed(5);
+    sc::data::DeviceLoader train(images, targets, opts), test(images, targets, opts.shuffle(false));
+    sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(4));
+    sc::optim::FusedSGD sgd(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
+    auto topts = sc::train::TrainerOptions().cuda_graph(captured);
+    if (captured) topts.step_capture([](const at::Device&) { return std::make_unique<EagerCapture>(); });
+    sc::train::Trainer trainer(model, sgd, nullptr, topts);
+    trainer.on_batch_end([&](const sc::train::BatchEnd& b) {
+      if (fed) *fed = sgd.scalars().following();
+      if (b.batch == 0) sgd.param_groups()[0].options().set_lr(sgd.param_groups()[0].options().get_lr() / 2);
+    });
+    trainer.fit(train, test, 3);
+    CHECK_FALSE(sgd.scalars().following());
+    Result r{trainer.history(), {}};
+    for (const auto& p : model->parameters()) r.params.push_back(p.detach().clone());
+    return r;
+  };
+  bool fed = false;
+  const auto eager = run(false, nullptr), captured = run(true, &fed);
+  CHECK(fed);  // the step read device values the Trainer refreshed
+  check_close(eager, captured, 1e-6);
+  CHECK(captured.history[2].lr == Approx(0.1 / 4));
+}
+
+TEST_CASE("Trainer cuda_graph: an epoch's last batch is never captured, even when it comes up for capture",
+          "[train][cuda_graph]") {
+  // 400 records in batches of 128: 128, 128, 128 and 16. Warm-up takes batches 0-2; batch 3 (partial) runs eagerly
+  // instead of being captured, and epoch 2 captures its first, full batch.
+  torch::manual_seed(3);
+  const auto images = at::randint(0, 256, {400, 3, 32, 32}, at::kLong).to(at::kByte);
+  const auto targets = at::randint(0, 10, {400}, at::kLong);
+  sc::data::DeviceLoader train(images, targets, sc::data::DeviceLoaderOptions(128).seed(5));
+  sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(4));
+  sc::optim::FusedSGD sgd(model->parameters(), torch::optim::SGDOptions(0.05).momentum(0.9));
+  std::int64_t replays = 0;
+  auto topts = sc::train::TrainerOptions().cuda_graph(true).eval_every(0).step_capture(
+      [&replays](const at::Device&) -> std::unique_ptr<sc::train::StepCapture> {
+        return std::make_unique<CountingCapture>(&replays);
+      });
+  sc::train::Trainer trainer(model, sgd, nullptr, topts);
+  trainer.fit(train, train, 2);
+  CHECK(replays == 3);  // epoch 2's batches 0-2; both partial batches eager
+}

@@ -57,11 +57,36 @@ class FusedSGD : public torch::optim::Optimizer, public DeviceSchedulable {
   void save(torch::serialize::OutputArchive& archive) const override { serialize(*this, archive); }
   void load(torch::serialize::InputArchive& archive) override { serialize(*this, archive); }
 
+  /// Refuses a schedule whose momentum is 0 at some steps of a group and nonzero at others: torch::optim::SGD skips
+  /// the buffer at such a step (it stands still, and the update is d, not (1 - dampening) d), which a step that
+  /// reads its momentum on the device cannot do without a host decision.
   void follow_schedule(Scheduler& scheduler, std::int64_t steps) override {
     prepare_scalars();
     scalars_.follow(tabulate_schedule(scheduler, *this, steps, read_momentum), scheduler.last_step());
+    for (std::size_t g = 0; g < param_groups().size(); ++g) {
+      const auto at = scalars_.first_zero_momentum_step(g);
+      if (at < 0) continue;
+      scalars_.unfollow();
+      TORCH_CHECK(false, "FusedSGD: the schedule sets group ", g, "'s momentum to 0 at step ", at,
+                  " and to a nonzero value at others; followed on the device the momentum buffer would not stand "
+                  "still at those steps as torch::optim::SGD's does. Keep the momentum nonzero (or 0) throughout, "
+                  "or step in host mode (no cuda_graph)");
+    }
   }
   void set_schedule_step(std::int64_t step) override { scalars_.set_step(step); }
+  void follow_options() override {
+    prepare_scalars();
+    std::vector<char> nonzero;
+    for (const auto& group : param_groups()) nonzero.push_back(options_of(group).momentum() != 0);
+    scalars_.follow_host(std::move(nonzero));
+  }
+  void refresh_from_options() override {
+    for (std::size_t g = 0; g < param_groups().size(); ++g) {
+      const auto& o = options_of(param_groups()[g]);
+      check(o);
+      scalars_.refresh(g, o.lr(), o.momentum());
+    }
+  }
   void unfollow_schedule() override { scalars_.unfollow(); }
   /// The LR and momentum tensors the steps read.
   const DeviceScalars& scalars() const { return scalars_; }

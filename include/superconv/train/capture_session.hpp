@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // One Trainer::fit() with TrainerOptions::cuda_graph on: checks what capturing the step needs, has the optimizer
-// follow the scheduler on the device, holds the CapturedStep, and puts the optimizer back in host mode at the end.
+// follow the scheduler (or its options) on the device, holds the CapturedStep, and puts the optimizer back in host
+// mode at the end.
 #pragma once
 
 #include <superconv/optim/device_schedule.hpp>
@@ -20,9 +21,11 @@ namespace superconv {
 namespace train {
 
 /// A scope around fit(): with cuda_graph off it does nothing (step() is null). With it on, the constructor checks
-/// the model's device (through the capture's factory), replicas, the optimizer (optim::DeviceSchedulable) and the
-/// scheduler (stepped per batch), each failure a clear error, and makes the optimizer follow `total_steps` steps of
-/// the scheduler's table from its current step; the destructor returns the optimizer to its options.
+/// the model's device (through the capture's factory), replicas and the optimizer (optim::DeviceSchedulable), each
+/// failure a clear error. With a scheduler stepped per batch the optimizer follows `total_steps` steps of its table
+/// on the device from its current step; otherwise (no scheduler, or one stepped per epoch, or LRs a hook sets) it
+/// follows its groups' options, which before_step() copies to the device before every captured step - a replayed
+/// graph reads whatever the host set. The destructor returns the optimizer to host mode.
 class CaptureSession {
  public:
   CaptureSession(const TrainerOptions& options, const torch::nn::Module& model, torch::optim::Optimizer& optimizer,
@@ -39,26 +42,34 @@ class CaptureSession {
                 "Trainer: cuda_graph needs an optimizer whose step reads its LR and momentum from the device "
                 "(optim::DeviceSchedulable, e.g. optim::FusedSGD or optim::Muon); this optimizer reads them on the "
                 "host, so every replay would repeat the captured step's LR");
-    if (scheduler_) {
-      TORCH_CHECK(options.step_per_batch(),
-                  "Trainer: cuda_graph needs a scheduler stepped per batch "
-                  "(step_per_batch true): the captured step advances it");
+    if (scheduler_ && options.step_per_batch()) {
       schedulable_->follow_schedule(*scheduler_, total_steps);
+    } else {
+      schedulable_->follow_options();
+      fed_ = true;
     }
     step_ = std::make_unique<CapturedStep>(std::move(capture));
   }
   ~CaptureSession() {
-    if (step_ && schedulable_ && scheduler_) schedulable_->unfollow_schedule();
+    if (schedulable_) schedulable_->unfollow_schedule();
   }
   CaptureSession(const CaptureSession&) = delete;
   CaptureSession& operator=(const CaptureSession&) = delete;
 
   /// The captured step; null with cuda_graph off.
   CapturedStep* step() const { return step_.get(); }
+  /// Before each step through step(): the groups' LR and momentum to the device when the optimizer follows its
+  /// options (a few small fills where a value changed, no sync).
+  void before_step() {
+    if (fed_) schedulable_->refresh_from_options();
+  }
+  /// Whether the optimizer follows its options (no per-batch scheduler) rather than a table.
+  bool follows_options() const { return fed_; }
 
  private:
   optim::Scheduler* scheduler_;
   optim::DeviceSchedulable* schedulable_ = nullptr;
+  bool fed_ = false;
   std::unique_ptr<CapturedStep> step_;
 };
 

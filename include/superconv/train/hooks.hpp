@@ -12,7 +12,9 @@
 namespace superconv {
 namespace train {
 
-/// What a batch-end hook sees. The tensors live on the device: reading one (`.item()`) waits for the GPU.
+/// What a batch-end hook sees. The tensors live on the device: reading one (`.item()`) waits for the GPU. They are
+/// valid during the hook only: with TrainerOptions::cuda_graph, `loss` and `logits` (and the parameters'
+/// gradients) are the captured graph's memory, overwritten by the next replay - clone what a hook keeps.
 struct BatchEnd {
   std::int64_t epoch, epochs, batch, batches;  ///< epoch is 1-based, batch 0-based
   double lr;                                   ///< the LR this step used

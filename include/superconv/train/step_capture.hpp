@@ -10,6 +10,7 @@
 #ifdef SUPERCONV_WITH_CUDA
 #include <ATen/cuda/CUDAEvent.h>
 #include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAGuard.h>
 #include <c10/cuda/CUDAStream.h>
 #endif
@@ -49,38 +50,75 @@ class EagerCapture final : public StepCapture {
 
 #ifdef SUPERCONV_WITH_CUDA
 /// A CUDA graph of the step: warm-up and capture on a side stream (as CUDA graphs need), ordered with the device's
-/// current stream by events; replay on the current stream.
+/// current stream by events; replay on the current stream. A step that throws during capture ends the capture
+/// (the side stream leaves capture mode, the caching allocator stops allocating into the graph's pool) and the
+/// graph is dropped, so the caller sees the step's own error and a later capture starts afresh.
 class CudaGraphCapture final : public StepCapture {
  public:
   explicit CudaGraphCapture(const at::Device& device)
-      : device_(device), side_(c10::cuda::getStreamFromPool(false, device.index())) {}
+      : device_(device),
+        side_(c10::cuda::getStreamFromPool(false, device.index())),
+        graph_(std::make_unique<at::cuda::CUDAGraph>()) {}
   void warmup(const std::function<void()>& step) override { on_side_stream(step); }
   void capture(const std::function<void()>& step) override {
     on_side_stream([&] {
-      graph_.capture_begin();
-      step();
-      graph_.capture_end();
+      graph_->capture_begin();
+      try {
+        step();
+      } catch (...) {
+        abandon_capture();
+        throw;
+      }
+      graph_->capture_end();
+      captured_ = true;
     });
   }
-  void replay() override { graph_.replay(); }
+  void replay() override {
+    TORCH_CHECK(captured_, "CudaGraphCapture: replay before a capture succeeded");
+    graph_->replay();
+  }
 
  private:
+  /// Ends a capture the step broke off: cudaStreamEndCapture through capture_end (which fails for an invalidated
+  /// capture before it releases the allocator's pool: released here then), then a fresh graph in place of this one
+  /// (CUDAGraph is neither copyable nor movable since LibTorch 2.12: held by pointer).
+  void abandon_capture() noexcept {
+    const auto pool = graph_->pool();
+    try {
+      graph_->capture_end();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): the capture was invalid; the step's error is the one to see
+      try {
+        c10::cuda::CUDACachingAllocator::endAllocateToPool(device_.index(), pool);
+      } catch (...) {  // NOLINT(bugprone-empty-catch)
+      }
+    }
+    try {
+      graph_ = std::make_unique<at::cuda::CUDAGraph>();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): keeps the old graph; replay() refuses it
+    }
+    captured_ = false;
+  }
   void on_side_stream(const std::function<void()>& step) {
     c10::cuda::CUDAGuard device_guard(device_);
     auto current = c10::cuda::getCurrentCUDAStream(device_.index());
     at::cuda::CUDAEvent ready, done;
     ready.record(current);
     ready.block(side_);
-    {
+    try {
       c10::cuda::CUDAStreamGuard stream_guard(side_);
       step();
+    } catch (...) {
+      done.record(side_);  // the current stream still waits for what the side stream ran
+      done.block(current);
+      throw;
     }
     done.record(side_);
     done.block(current);
   }
   at::Device device_;
   c10::cuda::CUDAStream side_;
-  at::cuda::CUDAGraph graph_;
+  std::unique_ptr<at::cuda::CUDAGraph> graph_;
+  bool captured_ = false;
 };
 #endif
 
@@ -99,6 +137,8 @@ inline std::unique_ptr<StepCapture> make_cuda_graph_capture(const at::Device& de
 }
 
 /// What one training step leaves behind: the loss (detached), the logits and the step's figures (see Trainer).
+/// From a replayed step these are the captured graph's own tensors, overwritten by the next replay: clone what must
+/// outlive the step.
 struct StepOutputs {
   at::Tensor loss, logits, figures;
 };
@@ -106,9 +146,11 @@ struct StepOutputs {
 using StepFunction = std::function<StepOutputs(const at::Tensor& input, const at::Tensor& target)>;
 
 /// Runs a step per batch through a StepCapture: the first `warmup_steps` batches run eagerly (through warmup), the
-/// next one is captured with static copies of its input and target and replayed; every later batch of the same
-/// shape, dtype and layout is copied into those buffers and replayed, a batch that differs runs eagerly.
-/// The outputs of a replay are the captured step's own tensors: valid until the next step.
+/// next one that may be captured (`capturable`: the caller says a batch has the loader's full shape - the Trainer
+/// never offers an epoch's last batch, which may be partial) is captured with static copies of its input and target
+/// and replayed; every later batch of the same shape, dtype and layout is copied into those buffers and replayed, a
+/// batch that differs runs eagerly. A step that throws during capture leaves nothing captured (the next capturable
+/// batch tries again). The outputs of a replay are the captured step's own tensors: valid until the next step.
 class CapturedStep {
  public:
   explicit CapturedStep(std::unique_ptr<StepCapture> capture, std::int64_t warmup_steps = 3)
@@ -117,12 +159,16 @@ class CapturedStep {
     TORCH_CHECK(warmup_steps_ >= 1, "CapturedStep: warmup_steps must be >= 1, got ", warmup_steps_);
   }
 
-  StepOutputs run(const at::Tensor& input, const at::Tensor& target, const StepFunction& step) {
+  StepOutputs run(const at::Tensor& input, const at::Tensor& target, const StepFunction& step, bool capturable = true) {
     if (!captured_ && warmed_ < warmup_steps_) {
       ++warmed_, ++eager_;
       StepOutputs out;
       capture_->warmup([&] { out = step(input, target); });
       return out;
+    }
+    if (!captured_ && !capturable) {
+      ++eager_;
+      return step(input, target);
     }
     if (!captured_) {
       static_input_ = input.clone(at::MemoryFormat::Preserve);

@@ -54,6 +54,12 @@ class Trainer {
           TrainerOptions options = {})
       : model_(as_any_module(model)), optimizer_(optimizer), scheduler_(scheduler), options_(std::move(options)) {
     TORCH_CHECK(options_.loss(), "Trainer: the loss function is empty");
+    const auto& stated = options_.stated_loss_reduction();
+    TORCH_CHECK(!stated || !options_.loss().declares_reduction() || *stated == options_.loss().reduction(),
+                "Trainer: loss_reduction says ", reduction_name(stated.value_or(Reduction::kMean)),
+                " but the loss reduces by ", reduction_name(options_.loss().reduction()),
+                "; the loss carries its reduction - drop loss_reduction");
+    loss_ = options_.resolved_loss();
     TORCH_CHECK(options_.progress_updates() >= 0, "Trainer: progress_updates must be >= 0, got ",
                 options_.progress_updates());
     TORCH_CHECK(options_.eval_every() >= 0, "Trainer: eval_every must be >= 0, got ", options_.eval_every());
@@ -88,11 +94,11 @@ class Trainer {
     if (distributed()) options_.replicas()->broadcast_module(*model_.ptr());  // every replica starts as rank 0
     CaptureSession capture(options_, *model_.ptr(), optimizer_, scheduler_, distributed(),
                            epochs * static_cast<std::int64_t>(train.size()));
-    captured_ = capture.step();
+    capture_ = capture.step() ? &capture : nullptr;
     struct Forget {  // the captured step lives only as long as this fit()
-      CapturedStep*& step;
-      ~Forget() { step = nullptr; }
-    } forget{captured_};
+      CaptureSession*& session;
+      ~Forget() { session = nullptr; }
+    } forget{capture_};
     while (state_.epoch < epochs) {
       const auto t0 = Clock::now();
       EpochStats s;
@@ -205,12 +211,17 @@ class Trainer {
       StepOutputs out;
       bool agreed_stop = false;
       std::int64_t step_images = b.target.size(0);
-      if (captured_) {
-        out = captured_->run(b.input, b.target, [this](const at::Tensor& x, const at::Tensor& y) {
-          auto o = forward_backward(x, y);
-          optimizer_.step();
-          return o;
-        });
+      if (capture_) {
+        capture_->before_step();
+        const bool full = i + 1 < n || n == 1;  // the last batch may be partial: never captured
+        out = capture_->step()->run(
+            b.input, b.target,
+            [this](const at::Tensor& x, const at::Tensor& y) {
+              auto o = forward_backward(x, y);
+              optimizer_.step();
+              return o;
+            },
+            full);
       } else {
         out = forward_backward(b.input, b.target);
         if (distributed()) {  // the world's figures and every rank's stop flag, in the gradient collective
@@ -270,10 +281,10 @@ class Trainer {
   StepOutputs forward_backward(const at::Tensor& input, const at::Tensor& target) {
     optimizer_.zero_grad(true);
     auto logits = forward_logits(model_, input, options_.forward());
-    auto loss = options_.loss()(logits, target);
+    auto loss = loss_(logits, target);
     TORCH_CHECK(loss.numel() == 1, "Trainer: the loss function must return a scalar, got shape ", loss.sizes());
     loss.backward();
-    auto figures = step_figures(loss, logits, target, options_.loss_reduction() == Reduction::kSum);
+    auto figures = step_figures(loss, logits, target, loss_.reduction() == Reduction::kSum);
     return {loss.detach(), logits, figures};
   }
 
@@ -296,13 +307,14 @@ class Trainer {
   torch::optim::Optimizer& optimizer_;
   optim::Scheduler* scheduler_;
   TrainerOptions options_;
+  Loss loss_;  // the options' loss with its reduction resolved
   std::vector<std::function<void(const EpochStats&)>> epoch_begin_;
   std::vector<std::function<void(const BatchEnd&)>> batch_end_;
   std::vector<std::function<void(const EpochEnd&)>> epoch_end_;
   CheckpointParts parts_;
   TrainingState state_;
   std::optional<EvalResult> last_eval_;
-  CapturedStep* captured_ = nullptr;  // during fit() with cuda_graph on (its CaptureSession owns it)
+  CaptureSession* capture_ = nullptr;  // during fit() with cuda_graph on
   double train_seconds_ = 0, train_images_ = 0;
 };
 
