@@ -174,3 +174,39 @@ TEST_CASE("Muon: following a schedule on the device equals reading it from the o
     }
   }
 }
+
+TEST_CASE("Muon: orthogonalised weights decay decoupled, p (1 - lr wd) - lr NS(u), in host and device mode",
+          "[optim][muon]") {
+  // Published Muon: p.mul_(1 - lr * wd), then p.add_(update, alpha=-lr). Added to the gradient instead, the decay
+  // would vanish in Newton-Schulz's normalisation.
+  for (const auto& dev : sc_test::devices()) {
+    DYNAMIC_SECTION(sc_test::device_name(dev)) {
+      const double lr = 0.1, wd = 0.5, m = 0.6;
+      const auto p0 = pattern({6, 2, 3, 3}, 0.31, dev), g = pattern({6, 2, 3, 3}, 0.17, dev);
+      const auto u = g + m * g;  // the first step: buf = g, Nesterov u = g + m buf
+      const auto ns = sc::optim::newton_schulz(u.reshape({6, -1}), 3).view(p0.sizes()).to(at::kFloat);
+      const auto want = p0 * (1 - lr * wd) - lr * ns;
+      for (const bool device_mode : {false, true}) {
+        INFO("device mode " << device_mode);
+        auto p = p0.clone().requires_grad_();
+        Muon muon({p}, MuonOptions(lr).momentum(m).ns_steps(3).weight_decay(wd));
+        sc::optim::PiecewiseLinear constant(muon, sc::optim::PiecewiseLinearOptions(sc::optim::Knots{{0.0, 1.0}}));
+        if (device_mode) muon.follow_schedule(constant, 4);
+        p.mutable_grad() = g.clone();
+        muon.step();
+        CHECK(at::allclose(p.detach(), want, 1e-5, 1e-6));
+        CHECK_FALSE(at::allclose(p.detach(), p0 - lr * ns, 1e-3, 1e-4));  // the decay shows
+      }
+    }
+  }
+}
+
+TEST_CASE("Muon: renormalising a zero weight keeps it finite (no 0/0)", "[optim][muon]") {
+  auto p = at::zeros({4, 6}).requires_grad_();
+  Muon muon({p}, MuonOptions(0.1).momentum(0.6).ns_steps(3).renormalize(true));
+  p.mutable_grad() = pattern({4, 6}, 0.3);
+  muon.step();
+  CHECK(at::isfinite(p.detach()).all().item<bool>());
+  const auto u = pattern({4, 6}, 0.3) * 1.6;
+  CHECK(at::allclose(p.detach(), -0.1 * sc::optim::newton_schulz(u, 3).to(at::kFloat), 1e-5, 1e-6));
+}

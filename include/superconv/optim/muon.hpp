@@ -26,7 +26,7 @@ namespace optim {
 /// Options of a Muon parameter group. Example: `MuonOptions(0.24).momentum(0.6).nesterov(true).ns_steps(3)`.
 /// A group with `orthogonalize(false)` is plain SGD with (Nesterov) momentum and coupled weight decay - the way to
 /// give biases, norms and the head their own group in the same optimizer (as Muon implementations with an
-/// auxiliary optimizer do).
+/// auxiliary optimizer do). Orthogonalised parameters decay decoupled, as published Muon does.
 struct MuonOptions : public torch::optim::OptimizerCloneableOptions<MuonOptions> {
   /* implicit */ MuonOptions(double lr = 0.02) : lr_(lr) {}
   TORCH_ARG(double, lr);
@@ -39,7 +39,10 @@ struct MuonOptions : public torch::optim::OptimizerCloneableOptions<MuonOptions>
   TORCH_ARG(double, ns_c) = 2.0315;
   /// Before each step, rescale the weight to Frobenius norm sqrt(rows) (airbench's speed recipe).
   TORCH_ARG(bool, renormalize) = false;
-  /// Coupled weight decay (added to the gradient, as torch::optim::SGD does).
+  /// Weight decay. Orthogonalised parameters (2+ dimensions in a group with orthogonalize) decay decoupled, before
+  /// the update: p <- p (1 - lr weight_decay), as published Muon does (added to the gradient, the decay would be
+  /// normalised away by Newton-Schulz). Everything else decays coupled (added to the gradient, as
+  /// torch::optim::SGD does).
   TORCH_ARG(double, weight_decay) = 0.0;
   /// Orthogonalise the update of parameters with 2 or more dimensions (flattened to [rows, rest]); false: SGD.
   TORCH_ARG(bool, orthogonalize) = true;
@@ -86,10 +89,11 @@ struct MuonParamState : public torch::optim::OptimizerCloneableParamState<MuonPa
   }
 };
 
-/// Muon as a torch::optim::Optimizer: for each parameter with a gradient g (plus weight_decay x p),
-/// buf <- momentum buf + g; u = g + momentum buf (Nesterov) or buf; for a group that orthogonalises and a parameter
-/// of 2+ dimensions, optionally p <- p sqrt(rows) / ||p||, then p <- p - lr newton_schulz(u as [rows, rest]);
-/// otherwise p <- p - lr u (exactly torch::optim::SGD with dampening 0). Checkpointable like SGD (save/load).
+/// Muon as a torch::optim::Optimizer: for each parameter with a gradient g, buf <- momentum buf + g;
+/// u = g + momentum buf (Nesterov) or buf; for a group that orthogonalises and a parameter of 2+ dimensions,
+/// optionally p <- p sqrt(rows) / ||p|| (a zero weight stays zero), then p <- p (1 - lr weight_decay), then
+/// p <- p - lr newton_schulz(u as [rows, rest]); otherwise g includes weight_decay x p and p <- p - lr u (exactly
+/// torch::optim::SGD with dampening 0). Checkpointable like SGD (save/load).
 /// After follow_schedule() the LR and momentum come from device tensors advanced from a table of the schedule
 /// (DeviceScalars), so a captured step (CUDA graph) replays with each step's values; until then they are the groups'
 /// options, read on the host.
@@ -122,8 +126,9 @@ class Muon : public torch::optim::Optimizer, public DeviceSchedulable {
       check(o);
       for (auto& p : group.params()) {
         if (!p.grad().defined()) continue;
+        const bool orthogonal = o.orthogonalize() && p.dim() >= 2;
         auto g = p.grad();
-        if (o.weight_decay() != 0) g = g.add(p, o.weight_decay());
+        if (o.weight_decay() != 0 && !orthogonal) g = g.add(p, o.weight_decay());  // coupled, as SGD
         auto& slot = state()[p.unsafeGetTensorImpl()];
         if (!slot) {
           auto s = std::make_unique<MuonParamState>();
@@ -137,8 +142,18 @@ class Muon : public torch::optim::Optimizer, public DeviceSchedulable {
         const auto& buf = static_cast<MuonParamState&>(*slot).momentum_buffer();
         at::Tensor u = buf;
         if (o.nesterov()) u = device_values ? g.add(buf * scalars_.momentum(gi)) : g.add(buf, o.momentum());
-        if (o.orthogonalize() && p.dim() >= 2) {
-          if (o.renormalize()) p.mul_(std::sqrt(static_cast<double>(p.size(0))) / p.norm());
+        if (orthogonal) {
+          if (o.renormalize()) {
+            const auto norm = p.norm();  // a zero weight stays zero (sqrt(rows) / 0 would make it NaN)
+            p.mul_(at::where(norm > 0, std::sqrt(static_cast<double>(p.size(0))) / norm, 0.0));
+          }
+          if (o.weight_decay() != 0) {  // decoupled: p <- p (1 - lr weight_decay)
+            if (device_values) {
+              p.mul_(1 - scalars_.lr(gi) * o.weight_decay());
+            } else {
+              p.mul_(1 - o.lr() * o.weight_decay());
+            }
+          }
           u = newton_schulz(u.reshape({u.size(0), -1}), o.ns_steps(), {o.ns_a(), o.ns_b(), o.ns_c()})
                   .view(p.sizes())
                   .to(p.scalar_type());
@@ -164,6 +179,21 @@ class Muon : public torch::optim::Optimizer, public DeviceSchedulable {
     scalars_.follow(table, scheduler.last_step());
   }
   void set_schedule_step(std::int64_t step) override { scalars_.set_step(step); }
+  void follow_options() override {
+    scalars_.ensure(*this);
+    for (std::size_t g = 0; g < param_groups().size(); ++g) {
+      const auto& o = static_cast<const MuonOptions&>(param_groups()[g].options());
+      scalars_.write(g, o.lr(), o.momentum());
+    }
+    scalars_.follow_host();  // Muon's buffer runs at every momentum, 0 included: no path to keep
+  }
+  void refresh_from_options() override {
+    for (std::size_t g = 0; g < param_groups().size(); ++g) {
+      const auto& o = static_cast<const MuonOptions&>(param_groups()[g].options());
+      check(o);
+      scalars_.refresh(g, o.lr(), o.momentum());
+    }
+  }
   void unfollow_schedule() override { scalars_.unfollow(); }
   const DeviceScalars& scalars() const { return scalars_; }
 
