@@ -2,6 +2,7 @@
 // 1 against no distribution, stop agreement and a rank that dies. Each test launches two copies of this binary as
 // ranks (`--worker`, see main.cpp) that meet through a FileStore in a fresh temporary folder (no network port).
 #include <superconv/distributed/environment.hpp>
+#include <superconv/distributed/launch.hpp>
 #include <superconv/distributed/process_group.hpp>
 #include <superconv/distributed/rendezvous.hpp>
 
@@ -441,6 +442,13 @@ TEST_CASE("distributed: NCCL collectives are made to throw on a timeout unless t
   ::setenv("TORCH_NCCL_BLOCKING_WAIT", "0", 1);  // the user's choice stands
   CHECK_FALSE(sc::distributed::enable_nccl_blocking_wait());
   CHECK(std::string(std::getenv("TORCH_NCCL_BLOCKING_WAIT")) == "0");
+  // set_up_process writes it first thing, before set_up_runtime starts LibTorch's threads; not for a CPU run.
+  ::unsetenv("TORCH_NCCL_BLOCKING_WAIT");
+  const int threads = at::get_num_threads();
+  sc::distributed::set_up_process(sc::system::RuntimeOptions().device("cpu").threads(threads).retain_heap(false));
+  CHECK(std::getenv("TORCH_NCCL_BLOCKING_WAIT") == nullptr);
+  sc::distributed::set_up_process(sc::system::RuntimeOptions().device("auto").threads(threads).retain_heap(false));
+  CHECK(std::string(std::getenv("TORCH_NCCL_BLOCKING_WAIT")) == "1");
   if (saved)
     ::setenv("TORCH_NCCL_BLOCKING_WAIT", keep.c_str(), 1);
   else

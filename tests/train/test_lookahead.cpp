@@ -119,3 +119,33 @@ TEST_CASE("Lookahead: a Trainer hook whose average is in the checkpoint: 2 epoch
   train_run(2, bare, false, false);
   CHECK_THROWS_WITH(train_run(3, bare, true), SC_CONTAINS("has no 'lookahead' state") && SC_CONTAINS("bare.pt"));
 }
+
+TEST_CASE("Lookahead made before the model moves follows it (another dtype here, a GPU where one is seen)",
+          "[train][lookahead]") {
+  std::vector<std::pair<c10::Device, at::ScalarType>> moves = {{c10::Device(c10::kCPU), at::kDouble}};
+  for (const auto& dev : sc_test::devices()) {
+    if (dev.is_cuda()) moves.emplace_back(dev, at::kFloat);
+  }
+  for (const auto& [dev, dtype] : moves) {
+    DYNAMIC_SECTION(sc_test::device_name(dev) << " " << dtype) {
+      torch::nn::Sequential model(torch::nn::Linear(2, 2), torch::nn::BatchNorm1d(2));
+      Lookahead la(*model, LookaheadOptions(10).every(1));  // made on the CPU in float32
+      model->to(dev, dtype);
+      auto w = model->parameters()[0];
+      {
+        at::NoGradGuard g;
+        w.fill_(2.0);
+      }
+      la.after_step(1);  // the average starts: a copy of the moved weights
+      {
+        at::NoGradGuard g;
+        w.fill_(4.0);
+      }
+      CHECK_NOTHROW(la.after_step(2));
+      CHECK(la.average()[0].device() == dev);
+      CHECK(la.average()[0].scalar_type() == dtype);
+      const double d = la.decay_at(2);
+      CHECK(w.min().item<double>() == Approx(2 * d + 4 * (1 - d)));  // copied back
+    }
+  }
+}

@@ -5,6 +5,7 @@
 
 #include <superconv/distributed/device.hpp>
 #include <superconv/distributed/environment.hpp>
+#include <superconv/distributed/rendezvous.hpp>
 #include <superconv/system/runtime.hpp>
 #include <superconv/train/replicas.hpp>
 
@@ -29,6 +30,9 @@ struct Process {
 /// `auto p = set_up_process(system::RuntimeOptions().device("auto"));  Trainer t(...,
 /// TrainerOptions().replicas(p.replicas));`
 inline Process set_up_process(system::RuntimeOptions options, ProcessGroupOptions group = {}) {
+  // The environment is written before any thread starts (see enable_nccl_blocking_wait): set_up_runtime starts
+  // LibTorch's thread pools. Harmless where no NCCL group follows (CPU, one process).
+  if (options.device() != "cpu") enable_nccl_blocking_wait();
   Process p;
   p.world = launch_environment();
   if (options.threads() <= 0) options.threads(threads_per_local_rank());

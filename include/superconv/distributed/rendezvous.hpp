@@ -48,6 +48,9 @@ inline std::vector<std::string> socket_interfaces(const std::string& value) {
 /// group is created; blocking wait also turns off its watchdog's teardown). Under NCCL's default instead, the
 /// watchdog ends the whole process on a timeout. Returns whether blocking wait is in effect (false when the user
 /// chose TORCH_NCCL_BLOCKING_WAIT=0: then a timeout ends the process).
+/// setenv is not safe while other threads may read the environment (LibTorch's thread pools, NCCL's and Gloo's
+/// threads): call it at the start of main(), before anything starts a thread - set_up_process() does it first
+/// thing; once the variable is set, a later call only reads it.
 inline bool enable_nccl_blocking_wait() {
   const char* set = std::getenv("TORCH_NCCL_BLOCKING_WAIT");
   if (set == nullptr || *set == '\0') set = std::getenv("NCCL_BLOCKING_WAIT");  // the older name

@@ -38,7 +38,8 @@ struct LookaheadOptions {
 
 /// The average of a model's floating-point parameters and buffers (BatchNorm statistics included; integer buffers
 /// such as num_batches_tracked are left alone), and the rule that moves it. attach() makes it a Trainer hook whose
-/// state goes into the Trainer's checkpoints, so a resumed run continues with the same average.
+/// state goes into the Trainer's checkpoints, so a resumed run continues with the same average. It may be made
+/// before the model moves (`model->to(cuda)`, another dtype): the average follows the model's tensors.
 ///
 /// `train::Lookahead lookahead(*model, LookaheadOptions(epochs * loader.size())); lookahead.attach(trainer);`
 class Lookahead {
@@ -71,6 +72,7 @@ class Lookahead {
   void update(double decay) {
     TORCH_CHECK(started_, "Lookahead: update before the average started");
     at::NoGradGuard no_grad;
+    follow_model();
     at::_foreach_lerp_(average_, live_, 1.0 - decay);
     at::_foreach_copy_(live_, average_);
   }
@@ -81,6 +83,7 @@ class Lookahead {
     if (step > options_.start_after() && step % options_.every() == 0) {
       if (!started_) {
         at::NoGradGuard no_grad;
+        follow_model();
         at::_foreach_copy_(average_, live_);
         started_ = true;
       } else {
@@ -120,6 +123,14 @@ class Lookahead {
   const std::vector<at::Tensor>& average() const { return average_; }
 
  private:
+  /// The average on the model's devices and dtypes now (a host-side check; moves only what the model moved).
+  void follow_model() {
+    for (std::size_t i = 0; i < live_.size(); ++i) {
+      if (average_[i].device() != live_[i].device() || average_[i].scalar_type() != live_[i].scalar_type()) {
+        average_[i] = average_[i].to(live_[i].device(), live_[i].scalar_type());
+      }
+    }
+  }
   void add(const std::string& name, const at::Tensor& t) {
     if (!t.defined() || !at::isFloatingType(t.scalar_type())) return;
     names_.push_back(name);
