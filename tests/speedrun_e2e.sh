@@ -99,6 +99,15 @@ expect2 --muon-momentum nan
   "(1024, 0.1111)" ] || fail "--optimizer sgd: not batch 1024 and logits / 9: $(cat "$WORK/sgd/config.json")"
 sgd=$(json "$WORK/sgd/summary.json" "d['final_test_accuracy']")
 python3 -c "import sys; sys.exit(0 if float('$sgd') > 0.25 else 1)" || fail "--optimizer sgd: TTA accuracy $sgd (want > 0.25)"
+# Valid edge options run to the end (they used to crash once the data was loaded): no whitening-bias epochs (both
+# optimizers), --optimizer sgd with fewer than 5 steps in all (the peak at step 0), more whitening-bias epochs than
+# epochs.
+for opts in "--whiten-bias-epochs 0" "--optimizer sgd --whiten-bias-epochs 0" "--optimizer sgd --whiten-bias-epochs 4"; do
+  # shellcheck disable=SC2086
+  "$EXE" --data "$data" --train-limit 1024 --test-limit 100 --batch-size 512 --epochs 2 --threads 2 --no-tensorboard \
+    $opts --out "$WORK/edge" >"$WORK/edge.log" 2>&1 || fail "$opts exited $?: $(tail -5 "$WORK/edge.log")"
+  rm -rf "$WORK/edge"
+done
 # --cuda-graphs on a CPU: an error that names the device, not a crash.
 "$EXE" --data "$data" --train-limit 1000 --test-limit 100 --batch-size 500 --epochs 1 --device cpu --cuda-graphs \
   --out "$WORK/graphs" >"$WORK/graphs.log" 2>&1

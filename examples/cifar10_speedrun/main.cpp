@@ -89,8 +89,10 @@ Json run(Hyperparameters h, const fs::path& folder, const Data& data, const sc::
   if (h.flip == "random") train.set_transform(T::Compose(translate, T::FlipLR()));
   if (h.flip == "none") train.set_transform(translate);
   // ---- Model: whitening filters from the first training images, normalised as batches are ---------------------------
-  sc::nn::AirbenchNet model(
-      sc::nn::AirbenchNetOptions().logit_scale(h.logit_scale).unit_std_head(h.optimizer == "muon"));
+  sc::nn::AirbenchNet model(sc::nn::AirbenchNetOptions()
+                                .logit_scale(h.logit_scale)
+                                .unit_std_head(h.optimizer == "muon")
+                                .zero_whiten_bias(h.optimizer == "sgd"));
   model->to(process.runtime.device);
   model->init_whitening(train.gather(at::arange(std::min(h.whiten_images, train.num_samples()), at::kLong)).input,
                         h.whiten_eps);
@@ -108,8 +110,8 @@ Json run(Hyperparameters h, const fs::path& folder, const Data& data, const sc::
                              process.runtime.describe());
   // ---- Train --------------------------------------------------------------------------------------------------------
   const auto forward = sc::train::ForwardOptions().amp(h.amp).channels_last(h.channels_last);
-  auto topts = sc::train::TrainerOptions().forward(forward).loss_reduction(sc::train::Reduction::kSum);
-  topts.loss(sc::train::cross_entropy_loss(h.label_smoothing, sc::train::Reduction::kSum));
+  auto topts = sc::train::TrainerOptions().forward(forward).loss(
+      sc::train::cross_entropy_loss(h.label_smoothing, sc::train::Reduction::kSum));
   topts.replicas(process.replicas)
       .eval_every(h.eval_every)
       .log(&std::cout)

@@ -63,14 +63,12 @@ inline Optimization sgd_recipe(sc::nn::AirbenchNetImpl& model, const Hyperparame
   o.optimizer =
       std::make_unique<O::FusedSGD>(detail::with_options(groups, std::move(options)), torch::optim::SGDOptions(lr));
   const double total = static_cast<double>(h.epochs * steps), peak = std::floor(0.23 * total);
-  const O::Knots triangle = {{0.0, 0.2}, {peak, 1.0}, {total, 0.07}};
-  // The whitening bias: the same triangle for its first steps, then 0 (the step after its last update).
-  const double last = static_cast<double>(h.whiten_bias_epochs * steps) - 1;
-  O::Knots whiten = {{0.0, last < 0 ? 0.0 : 0.2}};
-  if (last > peak) whiten.push_back({peak, 1.0});
-  if (last > 0) whiten.push_back({last, O::interpolate(triangle, last)});
-  if (last >= 0) whiten.push_back({last + 1, 0.0});
-  if (whiten.back().first < total) whiten.push_back({total, 0.0});
-  o.schedule = std::make_unique<O::PiecewiseLinear>(*o.optimizer, O::PiecewiseLinearOptions(triangle).group(1, whiten));
+  // Fewer than 5 steps in all: the peak is step 0.
+  const O::Knots triangle =
+      peak > 0 ? O::Knots{{0.0, 0.2}, {peak, 1.0}, {total, 0.07}} : O::Knots{{0.0, 1.0}, {total, 0.07}};
+  // The whitening bias: the same triangle for its first steps (at most the run's), then 0.
+  const double last = std::min(static_cast<double>(h.whiten_bias_epochs * steps), total) - 1;
+  o.schedule = std::make_unique<O::PiecewiseLinear>(
+      *o.optimizer, O::PiecewiseLinearOptions(triangle).group(1, O::knots_until(triangle, last)));
   return o;
 }
