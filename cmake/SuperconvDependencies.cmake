@@ -40,7 +40,9 @@ if(NOT Torch_FOUND)
     "or `python3 -c 'import torch;print(torch.utils.cmake_prefix_path)'`), or run `make test`, which installs "
     "the CPU build of PyTorch 2.13.0 into .venv.")
 endif()
-message(STATUS "superconv: Torch ${Torch_VERSION} (${TORCH_LIBRARIES})")
+include("${CMAKE_CURRENT_LIST_DIR}/superconvTorchVersion.cmake")
+superconv_check_torch_version()  # 2.11 or newer (SUPERCONV_ALLOW_UNSUPPORTED_TORCH to try another)
+message(STATUS "superconv: Torch ${SUPERCONV_TORCH_VERSION} (${TORCH_LIBRARIES})")
 include("${CMAKE_CURRENT_LIST_DIR}/superconvCuda.cmake")  # nccl.h for a CUDA build of LibTorch
 if(TARGET torch_cuda)
   message(STATUS "superconv: LibTorch is a CUDA build: SUPERCONV_WITH_CUDA, USE_C10D_NCCL (nccl.h: "

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# `make cuda-check`: builds every target (library, distributed wing with NCCL, examples, tests, benchmarks, fuzz
-# targets) against the CUDA build of LibTorch and runs the whole test suite with it. No GPU is needed: the CUDA
-# LibTorch runs on the CPU, and the CUDA test cases say "SKIPPED: no CUDA device"; on a machine with a GPU they run.
-# Run it by hand in every change that touches CUDA code (it is too long for .ci/run: see the README).
+# `make cuda-check [TORCH=2.15.0]`: builds every target (library, distributed wing with NCCL, examples, tests,
+# benchmarks, fuzz targets) against the CUDA build of LibTorch (PyPI's torch wheel for Linux; 2.13.0 unless TORCH
+# says another: 2.11.0 and 2.15.0 are the other versions superconv is checked with) and runs the whole test suite
+# with it. No GPU is needed: the CUDA LibTorch runs on the CPU, and the CUDA test cases say "SKIPPED: no CUDA
+# device"; on a machine with a GPU they run. Run it by hand in every change that touches CUDA code or a LibTorch API
+# that differs between versions (it is too long for .ci/run: see the README). LibTorch 2.15 builds as C++20.
 #
 #   1. Debian packages, as scripts/bootstrap.sh installs them (apt-get, skipped when present).
-#   2. A venv of its own, ./.venv-cuda, with PyPI's torch==2.13.0 for Linux x86-64, which is the CUDA 13 build
-#      (its dependencies bring the CUDA 13 runtime libraries, cuDNN and NCCL with its headers), plus the
-#      cuda-toolkit wheels LibTorch's CMake config asks for: nvcc (+ crt, nvvm) and the CCCL headers, at the
-#      release torch pins (cuda-toolkit 13.0.3), and tensorboard for the TensorBoard tests. About 2.8 GB to download,
-#      4.9 GB installed.
+#   2. A venv of its own, ./.venv-cuda (./.venv-cuda-<version> for another version), with PyPI's torch for Linux
+#      x86-64, which is the CUDA 13 build (its dependencies bring the CUDA 13 runtime libraries, cuDNN and NCCL with
+#      its headers), plus the cuda-toolkit wheels LibTorch's CMake config asks for: nvcc (+ crt, nvvm) and the CCCL
+#      headers, at the release that torch wheel pins (read from its metadata: 13.0.2 for 2.11.0, 13.0.3 for 2.13.0,
+#      13.2.2 for 2.15.0), and tensorboard for the TensorBoard tests. About 2.8 GB to download, 4.9 GB installed.
 #   3. The toolkit: CUDA 13 wheels install into site-packages/nvidia/cu13/{bin,include,lib,nvvm}, a CUDA toolkit's
 #      layout except for what its -dev packages add: nvcc links against lib64/ (the wheels have lib/), and CMake's
 #      FindCUDA and FindCUDAToolkit look for libcudart.so (the wheels have libcudart.so.13 only). So that folder
@@ -27,23 +29,25 @@
 # run with PIP_CONFIG_FILE=/dev/null (pip then reads no configuration file), without the PIP_* variables that choose
 # packages, and with --index-url naming PyPI itself. Set SUPERCONV_CUDA_INDEX_URL to use a mirror of PyPI instead.
 #
-# Environment: SUPERCONV_CUDA_VENV (.venv-cuda), SUPERCONV_CUDA_BUILD_DIR (build-cuda), SUPERCONV_TORCH_VERSION
-# (2.13.0), SUPERCONV_CUDA_TOOLKIT_VERSION (13.0.3), SUPERCONV_CUDA_INDEX_URL (https://pypi.org/simple),
-# SUPERCONV_JOBS (nproc), SUPERCONV_CTEST_ARGS (extra ctest options, e.g. "-L distributed").
+# Environment: SUPERCONV_TORCH_VERSION (2.13.0; `make cuda-check TORCH=...` sets it), SUPERCONV_CUDA_VENV
+# (.venv-cuda[-<version>]), SUPERCONV_CUDA_BUILD_DIR (build-cuda[-<version>]), SUPERCONV_CUDA_TOOLKIT_VERSION (the
+# torch wheel's pin), SUPERCONV_CUDA_INDEX_URL (https://pypi.org/simple), SUPERCONV_JOBS (nproc),
+# SUPERCONV_CTEST_ARGS (extra ctest options, e.g. "-L distributed").
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 . "$root/scripts/common.sh"  # say, die, install_packages, configure
 
-venv=${SUPERCONV_CUDA_VENV:-.venv-cuda}
-build=${SUPERCONV_CUDA_BUILD_DIR:-build-cuda}
 torch_version=${SUPERCONV_TORCH_VERSION:-2.13.0}
-toolkit_version=${SUPERCONV_CUDA_TOOLKIT_VERSION:-13.0.3}
+suffix=""
+[ "$torch_version" = 2.13.0 ] || suffix="-$torch_version"
+venv=${SUPERCONV_CUDA_VENV:-.venv-cuda$suffix}
+build=${SUPERCONV_CUDA_BUILD_DIR:-build-cuda$suffix}
+toolkit_version=${SUPERCONV_CUDA_TOOLKIT_VERSION:-}
 index=${SUPERCONV_CUDA_INDEX_URL:-https://pypi.org/simple}
 jobs=${SUPERCONV_JOBS:-$(nproc)}
 case "$venv" in /*) ;; *) venv="$root/$venv" ;; esac
 py="$venv/bin/python"
-packages=("torch==$torch_version" "cuda-toolkit[nvcc,cccl]==$toolkit_version" tensorboard)
 
 # ---- phase timing: each phase's wall time, printed at the end (also when a phase fails)
 phases=()
@@ -105,9 +109,25 @@ else
   # from that folder alone, then drop it.
   wheels="$venv/wheels"
   mkdir -p "$wheels"
-  say "downloading ${packages[*]} from $index into $wheels (about 2.8 GB)"
-  cuda_pip download --only-binary=:all: --index-url "$index" -d "$wheels" --progress-bar on "${packages[@]}" \
-    || die "pip could not download the CUDA build of torch from $index (network? SUPERCONV_CUDA_INDEX_URL?)"
+  say "downloading torch==$torch_version and its dependencies from $index into $wheels (about 2.5 GB)"
+  cuda_pip download --only-binary=:all: --index-url "$index" -d "$wheels" --progress-bar on "torch==$torch_version" \
+    tensorboard || die "pip could not download the CUDA build of torch from $index (network? SUPERCONV_CUDA_INDEX_URL?)"
+  if [ -z "$toolkit_version" ]; then  # the cuda-toolkit release this torch wheel pins (its METADATA)
+    toolkit_version=$("$py" - "$wheels" "$torch_version" <<'EOF'
+import glob, re, sys, zipfile
+wheel = glob.glob(f"{sys.argv[1]}/torch-{sys.argv[2]}-*.whl")[0]
+with zipfile.ZipFile(wheel) as z:
+    meta = z.read(next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))).decode()
+m = re.search(r"^Requires-Dist: cuda-toolkit\[[^\]]*\]==([0-9.]+)", meta, re.M)
+print(m.group(1) if m else "")
+EOF
+)
+    [ -n "$toolkit_version" ] || die "torch $torch_version's wheel pins no cuda-toolkit release: is it a CUDA build?"
+  fi
+  say "downloading cuda-toolkit[nvcc,cccl]==$toolkit_version (nvcc and the CCCL headers LibTorch's CMake asks for)"
+  cuda_pip download --only-binary=:all: --index-url "$index" -d "$wheels" --progress-bar on \
+    "cuda-toolkit[nvcc,cccl]==$toolkit_version" || die "pip could not download cuda-toolkit $toolkit_version"
+  packages=("torch==$torch_version" "cuda-toolkit[nvcc,cccl]==$toolkit_version" tensorboard)
   downloaded="$(du -sb "$wheels" | awk '{printf "%.2f GB", $1 / 1e9}') ($(find "$wheels" -name '*.whl' | wc -l) wheels)"
   say "downloaded $downloaded; installing into $venv"
   cuda_pip install -q --no-index --find-links "$wheels" "${packages[@]}" || die "pip install from $wheels failed"

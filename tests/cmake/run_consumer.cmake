@@ -1,4 +1,5 @@
-# cmake -DSRC= -DBIN= -DWORK= -DMODE=install|build_tree|add_subdirectory -DGEN= -DTORCH_DIR= -DFMT_DIR= -P run_consumer.cmake
+# cmake -DSRC= -DBIN= -DWORK= -DMODE=install|build_tree|add_subdirectory|fetchcontent|cpm -DGEN= -DTORCH_DIR= -DFMT_DIR=
+#       -P run_consumer.cmake
 file(REMOVE_RECURSE "${WORK}")
 file(MAKE_DIRECTORY "${WORK}")
 set(common -G "${GEN}" -DCMAKE_BUILD_TYPE=Release "-DTorch_DIR=${TORCH_DIR}" "-Dfmt_DIR=${FMT_DIR}")
@@ -26,6 +27,16 @@ elseif(MODE STREQUAL "build_tree")
   run(${CMAKE_COMMAND} -S "${SRC}/tests/cmake/consumer" -B "${WORK}/build" ${common} "-Dsuperconv_DIR=${BIN}")
 elseif(MODE STREQUAL "add_subdirectory")
   run(${CMAKE_COMMAND} -S "${SRC}/tests/cmake/subdir" -B "${WORK}/build" ${common} "-DSUPERCONV_SRC=${SRC}")
+elseif(MODE STREQUAL "fetchcontent" OR MODE STREQUAL "cpm")
+  # What a release archive holds for a consumer: the build files, the headers, the vendored Gloo headers.
+  set(archive "${WORK}/superconv.tar.gz")
+  execute_process(COMMAND ${CMAKE_COMMAND} -E tar czf "${archive}" -- CMakeLists.txt LICENSE include cmake third_party
+    WORKING_DIRECTORY "${SRC}" RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "could not make ${archive} from ${SRC}")
+  endif()
+  run(${CMAKE_COMMAND} -S "${SRC}/tests/cmake/${MODE}" -B "${WORK}/build" ${common} "-DSUPERCONV_ARCHIVE=${archive}"
+      "-DCPM_SOURCE_CACHE=${WORK}/cpm-cache")
 else()
   message(FATAL_ERROR "unknown MODE ${MODE}")
 endif()

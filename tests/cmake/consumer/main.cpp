@@ -7,8 +7,17 @@
 #include <ATen/cuda/CUDAGraph.h>
 #endif
 
+#include <torch/version.h>
+
 #include <cmath>
 #include <cstdio>
+
+// The standard a consumer gets through superconv::superconv: C++17 at least, C++20 where LibTorch demands it (2.15's
+// headers refuse C++17; its torch target carries cxx_std_20).
+static_assert(__cplusplus >= 201703L, "superconv::superconv should give its users C++17 at least");
+#if TORCH_VERSION_MAJOR > 2 || (TORCH_VERSION_MAJOR == 2 && TORCH_VERSION_MINOR >= 15)
+static_assert(__cplusplus >= 202002L, "LibTorch 2.15+ needs C++20: the torch target should have brought it");
+#endif
 
 int main() {
   namespace sc = superconv;
@@ -31,7 +40,8 @@ int main() {
 #else
   const int with_cuda = 0;
 #endif
-  std::printf("superconv %s: lr_at(1)=%.6f params=%lld distributed=%d with_cuda=%d\n", sc::version(), sched.lr_at(1),
-              static_cast<long long>(params), distributed_ok ? 1 : 0, with_cuda);
+  std::printf("superconv %s: lr_at(1)=%.6f params=%lld distributed=%d with_cuda=%d torch=%s cplusplus=%ld\n",
+              sc::version(), sched.lr_at(1), static_cast<long long>(params), distributed_ok ? 1 : 0, with_cuda,
+              TORCH_VERSION, static_cast<long>(__cplusplus));
   return std::abs(sched.lr_at(1) - 0.051025) < 1e-12 && params == 6573130 && distributed_ok ? 0 : 1;
 }
