@@ -11,8 +11,6 @@
 // (records 1000-9999 of that copy of the test set are JPEG-degraded), 8,422 s. Width 16: 88.40 % / 83.08 %, 851 s.
 // One seed each; no GPU figure yet.
 #include <superconv/distributed/launch.hpp>  // torchrun: data-parallel ranks (README "Scaling out")
-#include <superconv/io/recipe.hpp>
-#include <superconv/io/run_summary.hpp>
 #include <superconv/superconv.hpp>
 
 #include <iostream>
@@ -105,7 +103,8 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeDat
   const auto groups = sc::optim::weight_decay_groups(*model, sgd_opts);
   sc::optim::FusedSGD sgd(groups, sgd_opts);  // torch::optim::SGD in foreach kernels; no decay on BN and biases
   const auto forward = sc::train::ForwardOptions().amp(h.amp).channels_last(h.channels_last);
-  sc::train::TensorBoard board(folder, sc::train::TensorBoardOptions().enabled(h.tensorboard && replicas->is_main()));
+  sc::tensorboard::TensorBoard board(
+      folder, sc::tensorboard::TensorBoardOptions().enabled(h.tensorboard && replicas->is_main()));
   // ---- LR range test -> lr_max, lr_min (a run resumed from its checkpoint keeps those it found) ---------------------
   Json found = saved.found;  // null: none found yet (a run resumed without a checkpoint runs the test again)
   if (found.is_null() && h.lr_max <= 0 && h.epochs > 0 && replicas->is_main()) {  // on rank 0, over whole global
@@ -159,7 +158,8 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeDat
   const bool cifar10 = h.dataset == "cifar10";  // its test records 0-999 are exact in this project's copy
   if (cifar10) summary["test_accuracy_records_0_999"] = sc::train::accuracy_of_records(eval, 0, 1000);
   if (h.tta) {
-    const auto e = sc::train::evaluate(model, test, sc::train::EvalOptions(eval_opts).tta_flip(true));
+    const auto e =
+        sc::train::evaluate(model, test, sc::train::EvalOptions(eval_opts).tta_views(sc::train::flip_views()));
     summary["tta_flip_test_accuracy"] = e.accuracy;
     if (cifar10) summary["tta_flip_test_accuracy_records_0_999"] = sc::train::accuracy_of_records(e, 0, 1000);
   }

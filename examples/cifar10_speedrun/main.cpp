@@ -10,8 +10,6 @@
 //
 // Measured: see README "94 % in minutes" (mean and spread over 5 seeds, time per run, the PyTorch reference).
 #include <superconv/distributed/launch.hpp>  // torchrun: data-parallel ranks
-#include <superconv/io/recipe.hpp>
-#include <superconv/io/run_summary.hpp>
 #include <superconv/superconv.hpp>
 
 #include <fmt/format.h>
@@ -127,7 +125,8 @@ Json run(Hyperparameters h, const fs::path& folder, const Data& data, const sc::
     if (s.epoch > h.whiten_bias_epochs) model->whiten->bias.requires_grad_(false);
   });
   sc::io::log_run(trainer, folder, replicas.is_main(), std::cout);  // epoch lines, metrics.csv
-  sc::train::TensorBoard board(folder, sc::train::TensorBoardOptions().enabled(h.tensorboard && replicas.is_main()));
+  sc::tensorboard::TensorBoard board(
+      folder, sc::tensorboard::TensorBoardOptions().enabled(h.tensorboard && replicas.is_main()));
   board.attach(trainer);  // `tensorboard --logdir runs` shows the run as it trains
   {
     sc::train::InterruptGuard stop;  // Ctrl-C, SIGTERM, SIGHUP: finish the step, save, stop

@@ -4,6 +4,7 @@
 #include <superconv/distributed/environment.hpp>
 #include <superconv/distributed/launch.hpp>
 #include <superconv/distributed/process_group.hpp>
+#include <superconv/distributed/backend_environment.hpp>
 #include <superconv/distributed/rendezvous.hpp>
 
 #include "devices.hpp"

@@ -4,6 +4,7 @@
 #include "devices.hpp"
 
 #include <superconv/optim/one_cycle.hpp>
+#include <superconv/optim/sgd_rule.hpp>
 
 #include <torch/optim/sgd.h>
 #include <torch/serialize.h>
@@ -263,4 +264,40 @@ TEST_CASE(
   sgd.add_param_group(torch::optim::OptimizerParamGroup(std::vector<at::Tensor>{p.no_decay[0]},
                                                         std::make_unique<SGDOptions>(SGDOptions(0.2))));
   CHECK_THROWS_WITH(sgd.step(), SC_CONTAINS("follows a schedule made for 2"));
+}
+
+TEST_CASE("sgd_step: torch::optim::SGD's rule with host values and with device values", "[optim][sgd_rule]") {
+  // Both forms against torch::optim::SGD over 5 steps: plain momentum with dampening, Nesterov with decay, none.
+  struct Case {
+    SGDOptions options;
+    bool buffer;
+  };
+  const std::vector<Case> cases = {{SGDOptions(0.1).momentum(0.9).dampening(0.3), true},
+                                   {SGDOptions(0.05).momentum(0.85).nesterov(true).weight_decay(0.01), true},
+                                   {SGDOptions(0.2).weight_decay(0.001), false}};
+  for (std::size_t k = 0; k < cases.size(); ++k) {
+    const auto& o = cases[k].options;
+    Problem ref(c10::kCPU), host(c10::kCPU), device(c10::kCPU);
+    torch::optim::SGD sgd(ref.all(), o);
+    std::vector<at::Tensor> host_buffers(4), device_buffers(4);
+    const sc::optim::SgdRule rule{o.dampening(), o.weight_decay(), o.nesterov(), cases[k].buffer};
+    const auto lr_t = at::full({}, o.lr(), at::kFloat), m_t = at::full({}, o.momentum(), at::kFloat);
+    for (int step = 0; step < 5; ++step) {
+      train_step(sgd, ref);
+      for (auto* p : {&host, &device}) {
+        for (auto& t : p->all()) t.mutable_grad() = at::Tensor();
+        p->loss().backward();
+      }
+      at::NoGradGuard no_grad;
+      std::vector<at::Tensor> grads_h, grads_d;
+      for (const auto& t : host.all()) grads_h.push_back(t.grad());
+      for (const auto& t : device.all()) grads_d.push_back(t.grad());
+      sc::optim::sgd_step(host.all(), grads_h, host_buffers, o.lr(), o.momentum(), rule);
+      sc::optim::sgd_step(device.all(), grads_d, device_buffers, lr_t, m_t, rule);
+    }
+    INFO("case " << k);
+    CHECK(max_difference(ref, host) < 1e-6);
+    CHECK(max_difference(ref, device) < 1e-6);
+    CHECK(host_buffers[0].defined() == cases[k].buffer);
+  }
 }

@@ -2,6 +2,9 @@
 
 #include "support.hpp"
 
+#include <superconv/optim/group_options.hpp>
+#include <superconv/optim/partition.hpp>
+
 #include <superconv/nn/custom_resnet.hpp>
 
 #include <torch/optim/adamw.h>

@@ -2,7 +2,7 @@
 
 #include "support.hpp"
 
-#include <superconv/optim/param_groups.hpp>
+#include <superconv/optim/group_options.hpp>
 
 #include <torch/optim/sgd.h>
 

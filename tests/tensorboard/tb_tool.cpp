@@ -3,11 +3,11 @@
 //   tb_tool train DIR [RUN SEED]  a 3-epoch Trainer run with the hook (OneCycle: LR and momentum) + metrics.csv +
 //                          pictures, in DIR/RUN (default DIR/train, seed 0)
 //   tb_tool truncated DIR  10 scalars, then the file cut inside its last record
-#include <superconv/io/event_writer.hpp>
+#include <superconv/tensorboard/event_writer.hpp>
 #include <superconv/io/json.hpp>
 #include <superconv/optim/one_cycle.hpp>
 #include <superconv/train/metrics.hpp>
-#include <superconv/train/tensorboard.hpp>
+#include <superconv/tensorboard/tensorboard.hpp>
 #include <superconv/train/trainer.hpp>
 #include <superconv/viz/canvas.hpp>
 #include <superconv/viz/png.hpp>
@@ -55,7 +55,7 @@ fs::path event_file(const fs::path& dir) {
 
 void kinds(const fs::path& dir) {
   Json expected;
-  sc::io::EventWriter w(dir / "kinds");
+  sc::tensorboard::EventWriter w(dir / "kinds");
   for (int i = 0; i < 10; ++i) {  // wall times 0.25 s apart: sub-second precision survives
     w.add_scalar("scalars/ramp", 0.5 * i - 1, i, 1.7e9 + 0.25 * i);
     expected["scalars"]["scalars/ramp"].push_back({i, 0.5 * i - 1, 1.7e9 + 0.25 * i});
@@ -66,7 +66,7 @@ void kinds(const fs::path& dir) {
   w.add_image_file("images/picture", dir / "picture.png", 7);
   expected["images"]["images/picture"] = {
       {"step", 7}, {"width", 40}, {"height", 24}, {"colorspace", 3}, {"bytes", fs::file_size(dir / "picture.png")}};
-  const auto h = sc::io::histogram(at::arange(100, at::kFloat).pow(2), 10);
+  const auto h = sc::tensorboard::histogram(at::arange(100, at::kFloat).pow(2), 10);
   w.add_histogram("histograms/squares", h, 3);
   expected["histograms"]["histograms/squares"] = {{"step", 3},
                                                   {"min", h.min},
@@ -79,7 +79,8 @@ void kinds(const fs::path& dir) {
   const std::string text = "**superconv** config: `{\"lr\": 0.4}` - ünïcode ✓";
   w.add_text("config", text, 2);
   expected["texts"]["config/text_summary"] = {{"step", 2}, {"text", text}};
-  const sc::io::HParamList hp = {{"lr", 0.4}, {"optimizer", std::string("sgd")}, {"nesterov", true}, {"epochs", 24.0}};
+  const sc::tensorboard::HParamList hp = {
+      {"lr", 0.4}, {"optimizer", std::string("sgd")}, {"nesterov", true}, {"epochs", 24.0}};
   w.add_hparams(hp, {{"hparam/test_acc", 0.9375}, {"hparam/seconds", 12.5}}, 24);
   // Lists of pairs: the order written (a JSON object would sort the names).
   expected["hparams"]["step"] = 24;
@@ -106,7 +107,7 @@ void train(const fs::path& dir, const std::string& name, std::uint64_t seed) {
   sc::train::Trainer trainer(model, sgd, &one_cycle,
                              sc::train::TrainerOptions().progress(sc::train::ProgressMode::kNone));
   const auto run = dir / name;
-  sc::train::TensorBoard tb(run, sc::train::TensorBoardOptions().log_every(2).weight_histograms(true));
+  sc::tensorboard::TensorBoard tb(run, sc::tensorboard::TensorBoardOptions().log_every(2).weight_histograms(true));
   tb.attach(trainer);
   sc::train::MetricsCsv csv(run / "metrics.csv");
   trainer.on_epoch_end([&](const sc::train::EpochEnd& e) { csv.append(e.stats); });
@@ -142,7 +143,7 @@ void train(const fs::path& dir, const std::string& name, std::uint64_t seed) {
 void truncated(const fs::path& dir) {
   fs::path path;
   {
-    sc::io::EventWriter w(dir / "truncated");
+    sc::tensorboard::EventWriter w(dir / "truncated");
     for (int i = 0; i < 10; ++i) w.add_scalar("x", i * i, i);
     path = w.path();
   }

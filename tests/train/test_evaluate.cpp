@@ -89,7 +89,7 @@ TEST_CASE("evaluate: flip TTA averages an image with its mirror, the training mo
       model->train();
       const auto plain = sc::train::evaluate(model, test);
       CHECK(plain.accuracy == 1.0);
-      const auto tta = sc::train::evaluate(model, test, sc::train::EvalOptions().tta_flip(true));
+      const auto tta = sc::train::evaluate(model, test, sc::train::EvalOptions().tta_views(sc::train::flip_views()));
       CHECK(at::allclose(tta.confidence, at::full({2}, 0.5)));  // both classes score the same
       CHECK(tta.loss == Approx(std::log(2.0)));
       CHECK(model->is_training());

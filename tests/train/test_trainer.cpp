@@ -185,10 +185,18 @@ TEST_CASE("Trainer: hooks see every batch and epoch, a progress bar, evaluate() 
   std::vector<std::int64_t> batches;
   int begins = 0, ends = 0;
   t.on_epoch_begin([&](const sc::train::EpochStats& s) { begins += s.epoch == 1 && s.lr == Approx(0.002); });
+  double correct = 0, loss_sum = 0;
   t.on_batch_end([&](const sc::train::BatchEnd& b) {
     batches.push_back(b.batch);
     CHECK(b.batches == 4);
     CHECK(b.logits.size(0) == b.target.size(0));
+    CHECK(b.global_step() == b.batch + 1);  // epoch 1
+    // The step's figures, computed once by the Trainer: loss x records, correct, records.
+    REQUIRE(b.figures.numel() >= 3);
+    CHECK(b.figures[2].item<double>() == 64);
+    CHECK(b.figures[1].item<double>() == b.logits.argmax(1).eq(b.target).sum().item<double>());
+    CHECK(b.figures[0].item<double>() == Approx(64 * b.loss.item<double>()));
+    correct += b.figures[1].item<double>(), loss_sum += b.figures[0].item<double>();
   });
   sc::train::EvalResult seen;
   t.on_epoch_end([&](const sc::train::EpochEnd& e) {
@@ -205,6 +213,8 @@ TEST_CASE("Trainer: hooks see every batch and epoch, a progress bar, evaluate() 
   CHECK(e.correct == e.predictions.eq(y).sum().item<std::int64_t>());
   CHECK(at::equal(e.predictions, seen.predictions));
   CHECK(t.history().front().batches == 4);
+  CHECK(t.history().front().train_acc == Approx(correct / 256));  // the epoch's figures are the steps' sums
+  CHECK(t.history().front().train_loss == Approx(loss_sum / 256));
 }
 
 TEST_CASE("Trainer: another model, loss, optimizer and no scheduler train through the same engine",
@@ -343,7 +353,7 @@ TEST_CASE("Trainer: a training loader sharded otherwise than the replicas is ref
   CHECK_THROWS_WITH(dist.fit(unsharded, test, 1),
                     SC_CONTAINS("Trainer: the training loader is sharded over world_size 1 but the Trainer runs over "
                                 "2 replica(s)") &&
-                        SC_CONTAINS("every rank trains on the same batches"));
+                        SC_CONTAINS("every rank sees the same records"));
   CHECK(dist.epochs_done() == 0);
   // A sharded loader without replicas: this process would see half of the data.
   DeviceLoader sharded(data.xi, data.yi, DeviceLoaderOptions(64).rank(0).world_size(2));

@@ -73,8 +73,15 @@ TEST_CASE("evaluate with TTA views: the logits are the weighted sum over the vie
   const auto want = std::get<1>(logits.max(1));
   CHECK(at::equal(r.predictions, want));
   CHECK(r.loss == Approx(at::cross_entropy_loss(logits, targets).item<double>()).epsilon(1e-5));
-  // tta_flip is the two-view case.
+  // The deprecated tta_flip(true) is the two-view case.
+#if defined(__GNUC__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+#endif
   const auto f = T::evaluate(model, test, T::EvalOptions().tta_flip(true));
+#if defined(__GNUC__)
+#pragma GCC diagnostic pop
+#endif
   const auto g = T::evaluate(model, test, T::EvalOptions().tta_views(T::flip_views()));
   CHECK(at::equal(f.predictions, g.predictions));
   CHECK(f.loss == g.loss);

@@ -91,3 +91,19 @@ TEST_CASE("RandomCrop: errors", "[transforms][random_crop]") {
   }
   CHECK_THROWS_WITH(RandomCrop(RandomCropOptions(32).padding(-1)), SC_CONTAINS("padding must be >= 0, got -1"));
 }
+
+TEST_CASE("shift: a whole batch moved with reflected or zero borders, the size kept", "[transforms][shift]") {
+  namespace T = superconv::transforms;
+  const auto x = at::arange(16, at::kFloat).view({1, 1, 4, 4});
+  // Down-right by one: row 0 / column 0 come in from the border.
+  const auto zero = T::shift(x, 1, 1, T::Padding::kZero);
+  CHECK(at::equal(zero.narrow(2, 1, 3).narrow(3, 1, 3), x.narrow(2, 0, 3).narrow(3, 0, 3)));
+  CHECK(zero[0][0][0].abs().sum().item<float>() == 0.0f);
+  const auto reflect = T::shift(x, 1, 1);
+  CHECK(reflect[0][0][0][0].item<float>() == x[0][0][1][1].item<float>());  // the reflection of the corner
+  CHECK(at::equal(T::shift(x, 0, 0), x));
+  CHECK(at::equal(T::shift(T::shift(x, 0, 2, T::Padding::kZero), 0, -2, T::Padding::kZero).narrow(3, 0, 2),
+                  x.narrow(3, 0, 2)));
+  CHECK_THROWS_WITH(T::shift(x, 4, 0), SC_CONTAINS("shift: reflected padding of 4 pixels needs images larger than 4"));
+  CHECK_THROWS_WITH(T::shift(x.view({4, 4}), 1, 1), SC_CONTAINS("shift: expected a batch [B, C, H, W]"));
+}

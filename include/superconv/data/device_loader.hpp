@@ -4,7 +4,7 @@
 
 #include <superconv/data/device_loader_options.hpp>
 #include <superconv/random.hpp>
-#include <superconv/transforms/batch_info.hpp>
+#include <superconv/transforms/transform_traits.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/core/Device.h>
@@ -18,6 +18,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -47,39 +48,11 @@ class DeviceLoader {
     TORCH_CHECK(targets.dim() == 1 && targets.size(0) == images.size(0),
                 "DeviceLoader: targets must be [N] with N = ", images.size(0), ", got ", targets.sizes());
     TORCH_CHECK(images.size(0) > 0, "DeviceLoader: the data set is empty");
-    TORCH_CHECK(options_.batch_size() > 0, "DeviceLoader: batch_size must be > 0, got ", options_.batch_size());
-    TORCH_CHECK(options_.mean().size() == options_.std().size(), "DeviceLoader: mean has ", options_.mean().size(),
-                " values but std has ", options_.std().size());
-    TORCH_CHECK(options_.mean().empty() || static_cast<std::int64_t>(options_.mean().size()) == images.size(1),
-                "DeviceLoader: mean/std have ", options_.mean().size(), " values, the images ", images.size(1),
-                " channels");
-    for (double m : options_.mean()) TORCH_CHECK(std::isfinite(m), "DeviceLoader: mean must be finite, got ", m);
-    for (double s : options_.std()) {
-      TORCH_CHECK(s > 0, "DeviceLoader: std must be > 0, got ", s);
-      TORCH_CHECK(std::isfinite(s), "DeviceLoader: std must be finite, got ", s);
-    }
-    TORCH_CHECK(c10::isFloatingType(options_.dtype()), "DeviceLoader: dtype must be a floating-point type, got ",
-                options_.dtype());
-    TORCH_CHECK(options_.world_size() >= 1, "DeviceLoader: world_size must be >= 1, got ", options_.world_size());
-    TORCH_CHECK(options_.rank() >= 0 && options_.rank() < options_.world_size(), "DeviceLoader: rank must be in [0, ",
-                options_.world_size(), "), got ", options_.rank());
+    options_.check(images.size(1));
     const auto dev = options_.device();
     images_ = images.to(dev).contiguous();
     targets_ = targets.to(dev, at::kLong);
-    const auto c = images.size(1);
-    auto fopt = at::TensorOptions().dtype(at::kFloat).device(dev);
-    if (options_.mean().empty()) {
-      shift_ = at::zeros({1, c, 1, 1}, fopt);
-      scale_ = at::full({1, c, 1, 1}, 1.0 / 255.0, fopt);
-    } else {
-      std::vector<float> shift, scale;
-      for (std::size_t i = 0; i < options_.mean().size(); ++i) {
-        shift.push_back(static_cast<float>(options_.mean()[i] * 255.0));
-        scale.push_back(static_cast<float>(1.0 / (options_.std()[i] * 255.0)));
-      }
-      shift_ = at::tensor(shift, fopt.device(c10::kCPU)).view({1, c, 1, 1}).to(dev);
-      scale_ = at::tensor(scale, fopt.device(c10::kCPU)).view({1, c, 1, 1}).to(dev);
-    }
+    std::tie(shift_, scale_) = options_.normalization(images.size(1));
     shuffle_gen_ = make_generator(dev, options_.seed());
     transform_gen_ = make_generator(dev, (options_.seed() ^ 0x9E3779B97F4A7C15ULL) + rank_offset());
     permutation_ = at::arange(images_.size(0), at::TensorOptions().dtype(at::kLong).device(dev));

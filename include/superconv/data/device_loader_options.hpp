@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
-// DeviceLoader's options (batch, shuffle, drop-last, seed, device, normalisation, dtype, sharding) and its Batch.
+// DeviceLoader's options (batch, shuffle, drop-last, seed, device, normalisation, dtype, sharding), their checks and
+// the normalisation they describe, and its Batch.
 #pragma once
 
 #include <ATen/ATen.h>
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
+#include <c10/util/Exception.h>
 #include <torch/arg.h>
 
+#include <cmath>
+#include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace superconv {
@@ -42,6 +47,40 @@ struct DeviceLoaderOptions {
   /// a last batch with fewer records than ranks is left out (an empty share cannot train).
   TORCH_ARG(int, rank) = 0;
   TORCH_ARG(int, world_size) = 1;
+
+ public:
+  /// Checks the options for images of `channels` channels; the error names the option and the value.
+  void check(std::int64_t channels) const {
+    TORCH_CHECK(batch_size() > 0, "DeviceLoader: batch_size must be > 0, got ", batch_size());
+    TORCH_CHECK(mean().size() == std().size(), "DeviceLoader: mean has ", mean().size(), " values but std has ",
+                std().size());
+    TORCH_CHECK(mean().empty() || static_cast<std::int64_t>(mean().size()) == channels, "DeviceLoader: mean/std have ",
+                mean().size(), " values, the images ", channels, " channels");
+    for (double m : mean()) TORCH_CHECK(std::isfinite(m), "DeviceLoader: mean must be finite, got ", m);
+    for (double s : std()) {
+      TORCH_CHECK(s > 0, "DeviceLoader: std must be > 0, got ", s);
+      TORCH_CHECK(std::isfinite(s), "DeviceLoader: std must be finite, got ", s);
+    }
+    TORCH_CHECK(c10::isFloatingType(dtype()), "DeviceLoader: dtype must be a floating-point type, got ", dtype());
+    TORCH_CHECK(world_size() >= 1, "DeviceLoader: world_size must be >= 1, got ", world_size());
+    TORCH_CHECK(rank() >= 0 && rank() < world_size(), "DeviceLoader: rank must be in [0, ", world_size(), "), got ",
+                rank());
+  }
+  /// The normalisation as float32 [1, C, 1, 1] tensors on the device: (x - shift) x scale = (x / 255 - mean) / std
+  /// for uint8 pixels x.
+  std::pair<at::Tensor, at::Tensor> normalization(std::int64_t channels) const {
+    const auto fopt = at::TensorOptions().dtype(at::kFloat).device(device());
+    if (mean().empty()) {
+      return {at::zeros({1, channels, 1, 1}, fopt), at::full({1, channels, 1, 1}, 1.0 / 255.0, fopt)};
+    }
+    std::vector<float> shift, scale;
+    for (std::size_t i = 0; i < mean().size(); ++i) {
+      shift.push_back(static_cast<float>(mean()[i] * 255.0));
+      scale.push_back(static_cast<float>(1.0 / (std()[i] * 255.0)));
+    }
+    return {at::tensor(shift, fopt.device(c10::kCPU)).view({1, channels, 1, 1}).to(device()),
+            at::tensor(scale, fopt.device(c10::kCPU)).view({1, channels, 1, 1}).to(device())};
+  }
 };
 
 /// One batch: normalised images `[B, C, H, W]`, int64 targets `[B]`, and the records' indices `[B]`.

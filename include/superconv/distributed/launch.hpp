@@ -5,7 +5,7 @@
 
 #include <superconv/distributed/device.hpp>
 #include <superconv/distributed/environment.hpp>
-#include <superconv/distributed/rendezvous.hpp>
+#include <superconv/distributed/backend_environment.hpp>
 #include <superconv/system/runtime.hpp>
 #include <superconv/train/replicas.hpp>
 

@@ -5,6 +5,7 @@
 
 #include <superconv/distributed/buckets.hpp>
 #include <superconv/distributed/device.hpp>
+#include <superconv/distributed/backend_environment.hpp>
 #include <superconv/distributed/rendezvous.hpp>
 #include <superconv/system/error_message.hpp>
 #include <superconv/train/replicas.hpp>

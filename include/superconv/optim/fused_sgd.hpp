@@ -3,8 +3,9 @@
 // tensors, so that a step costs a few kernels per group and can be captured and replayed without the host.
 #pragma once
 
-#include <superconv/optim/device_schedule.hpp>
-#include <superconv/optim/param_groups.hpp>
+#include <superconv/optim/device_schedulable.hpp>
+#include <superconv/optim/group_options.hpp>
+#include <superconv/optim/sgd_rule.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -30,11 +31,12 @@ namespace optim {
 /// step: a CUDA graph of it replays correctly). Saves and loads the same archive as torch::optim::SGD.
 ///
 /// `FusedSGD sgd(groups, torch::optim::SGDOptions(0.1).momentum(0.9).nesterov(true).weight_decay(5e-4));`
-class FusedSGD : public torch::optim::Optimizer, public DeviceSchedulable {
+class FusedSGD : public torch::optim::Optimizer, public DeviceScheduled {
  public:
   explicit FusedSGD(const std::vector<torch::optim::OptimizerParamGroup>& param_groups,
                     torch::optim::SGDOptions defaults)
-      : Optimizer(param_groups, std::make_unique<torch::optim::SGDOptions>(defaults)) {
+      : Optimizer(param_groups, std::make_unique<torch::optim::SGDOptions>(defaults)),
+        DeviceScheduled(*this, "FusedSGD", read_momentum, /*momentum_paths=*/true) {
     restore_group_options(*this, param_groups);  // LibTorch would give every group the defaults
     for (const auto& group : this->param_groups()) check(options_of(group));
   }
@@ -48,7 +50,8 @@ class FusedSGD : public torch::optim::Optimizer, public DeviceSchedulable {
       at::AutoGradMode enable_grad(true);
       loss = closure();
     }
-    prepare_scalars();
+    for (const auto& group : param_groups()) check(options_of(group));
+    write_scalars();
     scalars_.advance();
     for (std::size_t g = 0; g < param_groups().size(); ++g) step_group(g);
     return loss;
@@ -56,40 +59,6 @@ class FusedSGD : public torch::optim::Optimizer, public DeviceSchedulable {
 
   void save(torch::serialize::OutputArchive& archive) const override { serialize(*this, archive); }
   void load(torch::serialize::InputArchive& archive) override { serialize(*this, archive); }
-
-  /// Refuses a schedule whose momentum is 0 at some steps of a group and nonzero at others: torch::optim::SGD skips
-  /// the buffer at such a step (it stands still, and the update is d, not (1 - dampening) d), which a step that
-  /// reads its momentum on the device cannot do without a host decision.
-  void follow_schedule(Scheduler& scheduler, std::int64_t steps) override {
-    prepare_scalars();
-    scalars_.follow(tabulate_schedule(scheduler, *this, steps, read_momentum), scheduler.last_step());
-    for (std::size_t g = 0; g < param_groups().size(); ++g) {
-      const auto at = scalars_.first_zero_momentum_step(g);
-      if (at < 0) continue;
-      scalars_.unfollow();
-      TORCH_CHECK(false, "FusedSGD: the schedule sets group ", g, "'s momentum to 0 at step ", at,
-                  " and to a nonzero value at others; followed on the device the momentum buffer would not stand "
-                  "still at those steps as torch::optim::SGD's does. Keep the momentum nonzero (or 0) throughout, "
-                  "or step in host mode (no cuda_graph)");
-    }
-  }
-  void set_schedule_step(std::int64_t step) override { scalars_.set_step(step); }
-  void follow_options() override {
-    prepare_scalars();
-    std::vector<char> nonzero;
-    for (const auto& group : param_groups()) nonzero.push_back(options_of(group).momentum() != 0);
-    scalars_.follow_host(std::move(nonzero));
-  }
-  void refresh_from_options() override {
-    for (std::size_t g = 0; g < param_groups().size(); ++g) {
-      const auto& o = options_of(param_groups()[g]);
-      check(o);
-      scalars_.refresh(g, o.lr(), o.momentum());
-    }
-  }
-  void unfollow_schedule() override { scalars_.unfollow(); }
-  /// The LR and momentum tensors the steps read.
-  const DeviceScalars& scalars() const { return scalars_; }
 
  private:
   static const torch::optim::SGDOptions& options_of(const torch::optim::OptimizerParamGroup& group) {
@@ -107,19 +76,10 @@ class FusedSGD : public torch::optim::Optimizer, public DeviceSchedulable {
                 " and dampening ", o.dampening());
   }
 
-  /// Sizes the scalars on the parameters' device and (host mode) writes the groups' current LR and momentum.
-  void prepare_scalars() {
-    scalars_.ensure(*this);
-    for (std::size_t g = 0; g < param_groups().size(); ++g) {
-      const auto& o = options_of(param_groups()[g]);
-      check(o);
-      scalars_.write(g, o.lr(), o.momentum());
-    }
-  }
-
+  /// Group g's step: sgd_step with the device values, its buffers kept in SGD's state (the same archive).
   void step_group(std::size_t g) {
     const auto& o = options_of(param_groups()[g]);
-    std::vector<at::Tensor> params, grads;
+    std::vector<at::Tensor> params, grads, buffers;
     for (const auto& p : param_groups()[g].params()) {
       if (!p.grad().defined()) continue;
       TORCH_CHECK(!p.grad().is_sparse(), "FusedSGD: sparse gradients are not supported; use torch::optim::SGD");
@@ -127,43 +87,28 @@ class FusedSGD : public torch::optim::Optimizer, public DeviceSchedulable {
                   scalars_.device(), "), found one on ", p.device());
       params.push_back(p);
       grads.push_back(p.grad());
+      const auto it = state().find(p.unsafeGetTensorImpl());
+      buffers.push_back(it == state().end() ? at::Tensor()
+                                            : static_cast<torch::optim::SGDParamState&>(*it->second).momentum_buffer());
     }
     if (params.empty()) return;
-    auto d = grads;
-    if (o.weight_decay() != 0) d = at::_foreach_add(d, params, o.weight_decay());
-    if (scalars_.has_momentum(g, o.momentum())) {
-      const auto momentum = scalars_.momentum(g);
-      std::vector<at::Tensor> bufs, fresh;  // fresh: parameters whose buffer starts now (buf = d, as SGD does)
-      std::vector<at::Tensor> running, running_d;
-      bufs.reserve(params.size());
-      for (std::size_t i = 0; i < params.size(); ++i) {
-        auto& slot = state()[params[i].unsafeGetTensorImpl()];
-        if (!slot) {
-          auto s = std::make_unique<torch::optim::SGDParamState>();
-          s->momentum_buffer(d[i].clone(at::MemoryFormat::Preserve));
-          slot = std::move(s);
-          bufs.push_back(static_cast<torch::optim::SGDParamState&>(*slot).momentum_buffer());
-        } else {
-          bufs.push_back(static_cast<torch::optim::SGDParamState&>(*slot).momentum_buffer());
-          running.push_back(bufs.back());
-          running_d.push_back(d[i]);
-        }
+    const SgdRule rule{o.dampening(), o.weight_decay(), o.nesterov(), scalars_.has_momentum(g, o.momentum())};
+    sgd_step(params, grads, buffers, scalars_.lr(g), scalars_.momentum(g), rule);
+    if (!rule.momentum_buffer) return;
+    for (std::size_t i = 0; i < params.size(); ++i) {
+      auto& slot = state()[params[i].unsafeGetTensorImpl()];
+      if (!slot) {  // a buffer sgd_step started
+        auto st = std::make_unique<torch::optim::SGDParamState>();
+        st->momentum_buffer(buffers[i]);
+        slot = std::move(st);
       }
-      if (!running.empty()) {
-        at::_foreach_mul_(running, momentum);
-        at::_foreach_add_(running, running_d, 1 - o.dampening());
-      }
-      d = o.nesterov() ? at::_foreach_add(d, at::_foreach_mul(bufs, momentum)) : bufs;
     }
-    at::_foreach_sub_(params, at::_foreach_mul(d, scalars_.lr(g)));
   }
 
   template <typename Self, typename Archive>
   static void serialize(Self& self, Archive& archive) {
     torch::optim::serialize<torch::optim::SGDParamState, torch::optim::SGDOptions>(archive, self);
   }
-
-  DeviceScalars scalars_;
 };
 
 }  // namespace optim

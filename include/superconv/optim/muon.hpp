@@ -2,9 +2,10 @@
 // Muon: SGD momentum whose update of each matrix-shaped parameter is orthogonalised by Newton-Schulz (Jordan 2024).
 #pragma once
 
-#include <superconv/optim/device_schedule.hpp>
+#include <superconv/optim/device_schedulable.hpp>
+#include <superconv/optim/group_options.hpp>
 #include <superconv/optim/newton_schulz.hpp>
-#include <superconv/optim/param_groups.hpp>
+#include <superconv/optim/sgd_rule.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -101,10 +102,11 @@ struct MuonParamState : public torch::optim::OptimizerCloneableParamState<MuonPa
 ///                      {biases,
 ///                      std::make_unique<MuonOptions>(MuonOptions(0.053).momentum(0.85).orthogonalize(false))}},
 ///                     MuonOptions());`
-class Muon : public torch::optim::Optimizer, public DeviceSchedulable {
+class Muon : public torch::optim::Optimizer, public DeviceScheduled {
  public:
   explicit Muon(const std::vector<torch::optim::OptimizerParamGroup>& param_groups, MuonOptions defaults = {})
-      : Optimizer(param_groups, std::make_unique<MuonOptions>(defaults)) {
+      : Optimizer(param_groups, std::make_unique<MuonOptions>(defaults)),
+        DeviceScheduled(*this, "Muon", read_momentum, /*momentum_paths=*/false) {
     restore_group_options(*this, param_groups);  // LibTorch would give every group the defaults
     for (const auto& group : this->param_groups()) check(static_cast<const MuonOptions&>(group.options()));
   }
@@ -118,18 +120,23 @@ class Muon : public torch::optim::Optimizer, public DeviceSchedulable {
       at::AutoGradMode enable_grad(true);
       loss = closure();
     }
-    const bool device_values = scalars_.following();
+    const bool device_values = reads_device_values();
     if (device_values) scalars_.advance();
     for (std::size_t gi = 0; gi < param_groups().size(); ++gi) {
       auto& group = param_groups()[gi];
       const auto& o = static_cast<const MuonOptions&>(group.options());
       check(o);
+      std::vector<at::Tensor> sgd_params, sgd_grads, sgd_buffers;  // what steps as SGD (sgd_rule.hpp)
       for (auto& p : group.params()) {
         if (!p.grad().defined()) continue;
-        const bool orthogonal = o.orthogonalize() && p.dim() >= 2;
-        auto g = p.grad();
-        if (o.weight_decay() != 0 && !orthogonal) g = g.add(p, o.weight_decay());  // coupled, as SGD
         auto& slot = state()[p.unsafeGetTensorImpl()];
+        if (!(o.orthogonalize() && p.dim() >= 2)) {
+          sgd_params.push_back(p);
+          sgd_grads.push_back(p.grad());
+          sgd_buffers.push_back(slot ? static_cast<MuonParamState&>(*slot).momentum_buffer() : at::Tensor());
+          continue;
+        }
+        const auto& g = p.grad();
         if (!slot) {
           auto s = std::make_unique<MuonParamState>();
           s->momentum_buffer(g.clone());
@@ -142,26 +149,40 @@ class Muon : public torch::optim::Optimizer, public DeviceSchedulable {
         const auto& buf = static_cast<MuonParamState&>(*slot).momentum_buffer();
         at::Tensor u = buf;
         if (o.nesterov()) u = device_values ? g.add(buf * scalars_.momentum(gi)) : g.add(buf, o.momentum());
-        if (orthogonal) {
-          if (o.renormalize()) {
-            const auto norm = p.norm();  // a zero weight stays zero (sqrt(rows) / 0 would make it NaN)
-            p.mul_(at::where(norm > 0, std::sqrt(static_cast<double>(p.size(0))) / norm, 0.0));
-          }
-          if (o.weight_decay() != 0) {  // decoupled: p <- p (1 - lr weight_decay)
-            if (device_values) {
-              p.mul_(1 - scalars_.lr(gi) * o.weight_decay());
-            } else {
-              p.mul_(1 - o.lr() * o.weight_decay());
-            }
-          }
-          u = newton_schulz(u.reshape({u.size(0), -1}), o.ns_steps(), {o.ns_a(), o.ns_b(), o.ns_c()})
-                  .view(p.sizes())
-                  .to(p.scalar_type());
+        if (o.renormalize()) {
+          const auto norm = p.norm();  // a zero weight stays zero (sqrt(rows) / 0 would make it NaN)
+          p.mul_(at::where(norm > 0, std::sqrt(static_cast<double>(p.size(0))) / norm, 0.0));
         }
+        if (o.weight_decay() != 0) {  // decoupled: p <- p (1 - lr weight_decay)
+          if (device_values) {
+            p.mul_(1 - scalars_.lr(gi) * o.weight_decay());
+          } else {
+            p.mul_(1 - o.lr() * o.weight_decay());
+          }
+        }
+        u = newton_schulz(u.reshape({u.size(0), -1}), o.ns_steps(), {o.ns_a(), o.ns_b(), o.ns_c()})
+                .view(p.sizes())
+                .to(p.scalar_type());
         if (device_values) {
           p.sub_(u * scalars_.lr(gi));
         } else {
           p.sub_(u, o.lr());
+        }
+      }
+      if (sgd_params.empty()) continue;
+      // Muon's SGD keeps its buffer at every momentum, 0 included (momentum_buffer true).
+      const SgdRule rule{0.0, o.weight_decay(), o.nesterov(), true};
+      if (device_values) {
+        sgd_step(sgd_params, sgd_grads, sgd_buffers, scalars_.lr(gi), scalars_.momentum(gi), rule);
+      } else {
+        sgd_step(sgd_params, sgd_grads, sgd_buffers, o.lr(), o.momentum(), rule);
+      }
+      for (std::size_t i = 0; i < sgd_params.size(); ++i) {
+        auto& slot = state()[sgd_params[i].unsafeGetTensorImpl()];
+        if (!slot) {
+          auto s = std::make_unique<MuonParamState>();
+          s->momentum_buffer(sgd_buffers[i]);
+          slot = std::move(s);
         }
       }
     }
@@ -171,33 +192,10 @@ class Muon : public torch::optim::Optimizer, public DeviceSchedulable {
   void save(torch::serialize::OutputArchive& archive) const override { serialize(*this, archive); }
   void load(torch::serialize::InputArchive& archive) override { serialize(*this, archive); }
 
-  void follow_schedule(Scheduler& scheduler, std::int64_t steps) override {
-    scalars_.ensure(*this);
-    auto table = tabulate_schedule(scheduler, *this, steps, [](const torch::optim::OptimizerOptions& o) {
-      return static_cast<const MuonOptions&>(o).momentum();
-    });
-    scalars_.follow(table, scheduler.last_step());
-  }
-  void set_schedule_step(std::int64_t step) override { scalars_.set_step(step); }
-  void follow_options() override {
-    scalars_.ensure(*this);
-    for (std::size_t g = 0; g < param_groups().size(); ++g) {
-      const auto& o = static_cast<const MuonOptions&>(param_groups()[g].options());
-      scalars_.write(g, o.lr(), o.momentum());
-    }
-    scalars_.follow_host();  // Muon's buffer runs at every momentum, 0 included: no path to keep
-  }
-  void refresh_from_options() override {
-    for (std::size_t g = 0; g < param_groups().size(); ++g) {
-      const auto& o = static_cast<const MuonOptions&>(param_groups()[g].options());
-      check(o);
-      scalars_.refresh(g, o.lr(), o.momentum());
-    }
-  }
-  void unfollow_schedule() override { scalars_.unfollow(); }
-  const DeviceScalars& scalars() const { return scalars_; }
-
  private:
+  static double read_momentum(const torch::optim::OptimizerOptions& o) {
+    return static_cast<const MuonOptions&>(o).momentum();
+  }
   static void check(const MuonOptions& o) {
     TORCH_CHECK(o.lr() >= 0 && std::isfinite(o.lr()), "Muon: lr must be finite and >= 0, got ", o.lr());
     TORCH_CHECK(o.momentum() >= 0 && o.momentum() < 1, "Muon: momentum must be in [0, 1), got ", o.momentum());
@@ -212,8 +210,6 @@ class Muon : public torch::optim::Optimizer, public DeviceSchedulable {
   static void serialize(Self& self, Archive& archive) {
     torch::optim::serialize<MuonParamState, MuonOptions>(archive, self);
   }
-
-  DeviceScalars scalars_;
 };
 
 }  // namespace optim

@@ -4,9 +4,10 @@
 // mode at the end.
 #pragma once
 
-#include <superconv/optim/device_schedule.hpp>
+#include <superconv/optim/device_schedulable.hpp>
 #include <superconv/optim/scheduler.hpp>
 #include <superconv/train/forward.hpp>
+#include <superconv/train/captured_step.hpp>
 #include <superconv/train/step_capture.hpp>
 #include <superconv/train/trainer_options.hpp>
 
@@ -25,12 +26,15 @@ namespace train {
 /// failure a clear error. With a scheduler stepped per batch the optimizer follows `total_steps` steps of its table
 /// on the device from its current step; otherwise (no scheduler, or one stepped per epoch, or LRs a hook sets) it
 /// follows its groups' options, which before_step() copies to the device before every captured step - a replayed
-/// graph reads whatever the host set. The destructor returns the optimizer to host mode.
+/// graph reads whatever the host set. The destructor returns the optimizer to host mode. `active`, when given,
+/// points to this session while it captures (and to nothing otherwise or after it).
 class CaptureSession {
  public:
   CaptureSession(const TrainerOptions& options, const torch::nn::Module& model, torch::optim::Optimizer& optimizer,
-                 optim::Scheduler* scheduler, bool distributed, std::int64_t total_steps)
-      : scheduler_(scheduler) {
+                 optim::Scheduler* scheduler, bool distributed, std::int64_t total_steps,
+                 CaptureSession** active = nullptr)
+      : scheduler_(scheduler), active_(active) {
+    if (active_) *active_ = nullptr;
     if (!options.cuda_graph()) return;
     const auto device = device_of(model);
     auto capture = options.step_capture() ? options.step_capture()(device) : make_cuda_graph_capture(device);
@@ -49,8 +53,10 @@ class CaptureSession {
       fed_ = true;
     }
     step_ = std::make_unique<CapturedStep>(std::move(capture));
+    if (active_) *active_ = this;
   }
   ~CaptureSession() {
+    if (active_) *active_ = nullptr;
     if (schedulable_) schedulable_->unfollow_schedule();
   }
   CaptureSession(const CaptureSession&) = delete;
@@ -69,6 +75,7 @@ class CaptureSession {
  private:
   optim::Scheduler* scheduler_;
   optim::DeviceSchedulable* schedulable_ = nullptr;
+  CaptureSession** active_;  // set to this session while it captures (the Trainer's), null when none
   bool fed_ = false;
   std::unique_ptr<CapturedStep> step_;
 };

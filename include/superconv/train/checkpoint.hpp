@@ -6,13 +6,12 @@
 #include <superconv/optim/initial_lr.hpp>
 #include <superconv/system/error_message.hpp>
 #include <superconv/train/checkpoint_file.hpp>
+#include <superconv/train/checkpoint_manifest.hpp>
+#include <superconv/train/loader_traits.hpp>
 #include <superconv/train/metrics.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
-#include <c10/util/Type.h>
-#include <fmt/format.h>
-#include <fmt/ranges.h>
 #include <torch/nn/module.h>
 #include <torch/optim/optimizer.h>
 #include <torch/serialize/input-archive.h>
@@ -22,19 +21,13 @@
 #include <exception>
 #include <filesystem>
 #include <functional>
-#include <map>
 #include <sstream>
 #include <string>
-#include <type_traits>
-#include <typeinfo>
 #include <utility>
 #include <vector>
 
 namespace superconv {
 namespace train {
-
-/// The checkpoint layout this superconv writes and reads.
-inline constexpr std::int64_t kCheckpointFormat = 2;
 
 /// Where a training run stands: epochs and batches done, the scheduler's step, the running sums of an epoch cut
 /// short ([loss x count, correct, count, the epoch's first LR, its first momentum]) and the finished epochs.
@@ -48,16 +41,6 @@ struct TrainingState {
 };
 
 namespace detail {
-/// A loader's optional state capability: `save(OutputArchive&) const` and `load(InputArchive&)`, as modules and
-/// optimizers have.
-template <typename L, typename = void>
-struct has_archive_state : std::false_type {};
-template <typename L>
-struct has_archive_state<
-    L, std::void_t<decltype(std::declval<const L&>().save(std::declval<torch::serialize::OutputArchive&>())),
-                   decltype(std::declval<L&>().load(std::declval<torch::serialize::InputArchive&>()))>>
-    : std::true_type {};
-
 inline void write_int(torch::serialize::OutputArchive& a, const std::string& key, std::int64_t v) {
   a.write(key, c10::IValue(v));
 }
@@ -65,23 +48,6 @@ inline std::int64_t read_int(torch::serialize::InputArchive& a, const std::strin
   c10::IValue v;
   a.read(key, v);
   return v.toInt();
-}
-inline std::string shape_text(at::IntArrayRef sizes) {
-  return fmt::format("[{}]", fmt::join(sizes, ", "));
-}
-/// Every parameter and buffer of a module as (name, shape), parameters first.
-inline std::vector<std::pair<std::string, std::string>> model_manifest(const torch::nn::Module& model) {
-  std::vector<std::pair<std::string, std::string>> out;
-  for (const auto& p : model.named_parameters()) out.emplace_back(p.key(), shape_text(p.value().sizes()));
-  for (const auto& b : model.named_buffers()) out.emplace_back(b.key(), shape_text(b.value().sizes()));
-  return out;
-}
-inline std::string optimizer_type(const torch::optim::Optimizer& optimizer) {
-  return c10::demangle(typeid(optimizer).name());
-}
-/// Optimizer types whose state archives are the same: a checkpoint of one resumes in the other.
-inline std::string archive_family(const std::string& type) {
-  return type == "superconv::optim::FusedSGD" ? "torch::optim::SGD" : type;
 }
 }  // namespace detail
 
@@ -103,12 +69,7 @@ void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module&
                      const torch::optim::Optimizer& optimizer, const TrainingState& state, const Loader& loader,
                      const CheckpointParts& parts = {}) {
   torch::serialize::OutputArchive a, model_archive, optimizer_archive;
-  detail::write_int(a, "format", kCheckpointFormat);
-  c10::List<std::string> names, shapes;
-  for (const auto& [name, shape] : detail::model_manifest(model)) names.push_back(name), shapes.push_back(shape);
-  a.write("manifest.names", c10::IValue(names));
-  a.write("manifest.shapes", c10::IValue(shapes));
-  a.write("manifest.optimizer", c10::IValue(detail::optimizer_type(optimizer)));
+  write_manifest(a, model, optimizer);
   model.save(model_archive);
   optimizer.save(optimizer_archive);
   a.write("model", model_archive);
@@ -137,38 +98,6 @@ void save_checkpoint(const std::filesystem::path& path, const torch::nn::Module&
     a.write("part." + part.name, part_archive);
   }
   save_archive_atomic(a, path);
-}
-
-/// Checks a checkpoint's manifest against `model` and `optimizer`; the error names the file and the first
-/// mismatch (a parameter's name and both shapes, or both optimizer types).
-inline void check_manifest(torch::serialize::InputArchive& a, const torch::nn::Module& model,
-                           const torch::optim::Optimizer& optimizer, const std::filesystem::path& path) {
-  c10::IValue format, names, shapes, opt;
-  TORCH_CHECK(a.try_read("format", format) && format.isInt(), "checkpoint: ", path.string(),
-              " has no format version: it was not written by this superconv (format ", kCheckpointFormat, ")");
-  TORCH_CHECK(format.toInt() == kCheckpointFormat, "checkpoint: ", path.string(), " has format version ",
-              format.toInt(), "; this superconv reads version ", kCheckpointFormat);
-  TORCH_CHECK(a.try_read("manifest.names", names) && a.try_read("manifest.shapes", shapes) &&
-                  a.try_read("manifest.optimizer", opt),
-              "checkpoint: ", path.string(), " lacks its manifest");
-  std::map<std::string, std::string> saved;
-  const auto n = names.toList(), s = shapes.toList();
-  for (std::size_t i = 0; i < n.size() && i < s.size(); ++i) saved[n.get(i).toStringRef()] = s.get(i).toStringRef();
-  const auto mine = detail::model_manifest(model);
-  for (const auto& [name, shape] : mine) {
-    const auto it = saved.find(name);
-    TORCH_CHECK(it != saved.end(), "checkpoint: ", path.string(), " was made for another model: it has no '", name,
-                "' (", shape, " in this model)");
-    TORCH_CHECK(it->second == shape, "checkpoint: ", path.string(), " was made for another model: '", name, "' is ",
-                it->second, " in the checkpoint but ", shape, " in this model");
-    saved.erase(it);
-  }
-  TORCH_CHECK(saved.empty(), "checkpoint: ", path.string(), " was made for another model: it has '",
-              saved.empty() ? "" : saved.begin()->first, "' (", saved.empty() ? "" : saved.begin()->second,
-              "), which this model lacks");
-  const auto type = detail::optimizer_type(optimizer);
-  TORCH_CHECK(detail::archive_family(opt.toStringRef()) == detail::archive_family(type), "checkpoint: ", path.string(),
-              " was made with optimizer ", opt.toStringRef(), "; this one is ", type);
 }
 
 template <typename Loader>

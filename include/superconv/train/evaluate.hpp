@@ -4,9 +4,11 @@
 #pragma once
 
 #include <superconv/train/forward.hpp>
+#include <superconv/train/loader_traits.hpp>
 #include <superconv/train/loss.hpp>
 #include <superconv/train/metrics.hpp>
 #include <superconv/train/replicas.hpp>
+#include <superconv/train/training_mode_guard.hpp>
 #include <superconv/train/tta.hpp>
 
 #include <ATen/ATen.h>
@@ -24,13 +26,11 @@
 namespace superconv {
 namespace train {
 
-/// Options for evaluate(). Example: `EvalOptions().tta_flip(true).forward(ForwardOptions().amp(true))`
+/// Options for evaluate(). Example: `EvalOptions().tta_views(flip_views()).forward(ForwardOptions().amp(true))`
 struct EvalOptions {
   TORCH_ARG(ForwardOptions, forward);
-  /// Also run each image's mirror image (flipped along its width) and average the two logits: tta_views(flip_views()).
-  TORCH_ARG(bool, tta_flip) = false;
-  /// Test-time augmentation: the logits are the weighted sum over these views (train/tta.hpp: flip_views(),
-  /// flip_shift_views()). Empty: one view, the image (or the flip pair when tta_flip).
+  /// Test-time augmentation: the logits are the weighted sum over these views (train/tta.hpp: flip_views() - the
+  /// image and its mirror -, flip_shift_views()). Empty: one view, the image.
   TORCH_ARG(TTAViews, tta_views);
   /// The loss reported as EvalResult::loss, per record whatever the loss's reduction (train/loss.hpp). Empty:
   /// cross-entropy.
@@ -38,44 +38,14 @@ struct EvalOptions {
   /// Data parallelism: each replica evaluates its loader's share (a DeviceLoader with rank/world_size) and the
   /// results are gathered, so every replica returns the whole evaluation. Null or one process: local only.
   TORCH_ARG(ReplicasPtr, replicas);
-};
 
-namespace detail {
-
-/// Restores a module's training mode when it goes out of scope, also when an exception passes.
-class TrainingModeGuard {
  public:
-  explicit TrainingModeGuard(torch::nn::Module& m) : m_(m), was_training_(m.is_training()) {}
-  ~TrainingModeGuard() { m_.train(was_training_); }
-  TrainingModeGuard(const TrainingModeGuard&) = delete;
-  TrainingModeGuard& operator=(const TrainingModeGuard&) = delete;
-
- private:
-  torch::nn::Module& m_;
-  bool was_training_;
-};
-
-template <typename L, typename = void>
-struct has_ordered : std::false_type {};
-template <typename L>
-struct has_ordered<L, std::void_t<decltype(std::declval<const L&>().ordered())>> : std::true_type {};
-template <typename L, typename = void>
-struct has_loader_options : std::false_type {};
-template <typename L>
-struct has_loader_options<L, std::void_t<decltype(std::declval<const L&>().options().world_size())>> : std::true_type {
-};
-
-/// The shard count a loader declares (DeviceLoader's world_size), 1 for loaders that declare none.
-template <typename Loader>
-std::int64_t loader_world_size(const Loader& loader) {
-  if constexpr (has_loader_options<Loader>::value) {
-    return loader.options().world_size();
-  } else {
-    return 1;
+  /// Deprecated: `tta_views(flip_views())` says it (true sets those views, false clears the views).
+  [[deprecated("use tta_views(flip_views())")]] EvalOptions& tta_flip(bool on) {
+    tta_views_ = on ? flip_views() : TTAViews{};
+    return *this;
   }
-}
-
-}  // namespace detail
+};
 
 /// Evaluates `model` (an AnyModule, a module holder or a shared_ptr to a module) on every batch of `loader`, in
 /// eval mode without gradients, and restores the model's training mode afterwards (also on an exception).
@@ -95,18 +65,14 @@ template <typename Model, typename Loader>
 EvalResult evaluate_batches(const Model& model_like, Loader& loader, const EvalOptions& options) {
   auto model = as_any_module(model_like);
   auto& m = *model.ptr();
-  const auto shards = detail::loader_world_size(loader);
-  const auto world = is_distributed(options.replicas()) ? options.replicas()->size() : 1;
-  TORCH_CHECK(shards == world, "evaluate: the loader is sharded over world_size ", shards, " but the evaluation runs ",
-              "over ", world, " replica(s)", world == 1 ? " (EvalOptions().replicas is not set)" : "",
-              "; give the replicas to EvalOptions, or evaluate a loader with world_size ", world,
-              " - otherwise the result would cover 1/", shards, " of the records");
+  detail::check_loader_shards(loader, is_distributed(options.replicas()) ? options.replicas()->size() : 1,
+                              "evaluate: the loader", "the evaluation", "EvalOptions");
   TrainingModeGuard mode(m);  // restored also when a batch throws
   m.eval();
   at::NoGradGuard no_grad;
   TORCH_CHECK(loader.size() > 0, "evaluate: the loader has no batches");
   auto views = options.tta_views();
-  if (views.empty()) views = options.tta_flip() ? flip_views() : TTAViews{{"image", nullptr, 1.0}};
+  if (views.empty()) views = {{"image", nullptr, 1.0}};
   check_tta_views(views);
   std::vector<at::Tensor> index, pred, conf, target;
   at::Tensor loss_sum;

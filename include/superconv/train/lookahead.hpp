@@ -95,8 +95,7 @@ class Lookahead {
 
   /// Runs after_step after every batch of `trainer` and keeps the average in its checkpoints (as "lookahead").
   void attach(Trainer& trainer) {
-    trainer.on_batch_end(
-        [this](const BatchEnd& b) { after_step((b.epoch - 1) * b.batches + b.batch + 1, b.batch + 1 == b.batches); });
+    trainer.on_batch_end([this](const BatchEnd& b) { after_step(b.global_step(), b.batch + 1 == b.batches); });
     trainer.keep_in_checkpoint({"lookahead", [this](torch::serialize::OutputArchive& a) { save(a); },
                                 [this](torch::serialize::InputArchive& a) { load(a); }});
   }

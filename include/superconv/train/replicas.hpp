@@ -73,5 +73,21 @@ inline bool is_distributed(const ReplicasPtr& replicas) {
   return replicas != nullptr && replicas->size() > 1;
 }
 
+/// What the replicas agreed on in a step's gradient collective: whether any asked to stop, and the records the
+/// step took over all of them.
+struct StepAgreement {
+  bool stop = false;
+  std::int64_t records = 0;
+};
+/// Averages the gradients with the step's `figures` ([loss x records, correct, records], summed over the replicas in
+/// place, a stop flag appended) in one collective, then reads the agreement (one host read per step).
+inline StepAgreement agree_on_step(Replicas& replicas, torch::nn::Module& model, at::Tensor& figures,
+                                   bool stop_requested) {
+  figures = at::cat({figures, at::full({1}, stop_requested ? 1.0 : 0.0, figures.options())});
+  replicas.average_gradients(model, figures);
+  const auto host = figures.cpu();
+  return {host[3].item().toDouble() > 0.5, static_cast<std::int64_t>(host[2].item().toDouble())};
+}
+
 }  // namespace train
 }  // namespace superconv

@@ -6,22 +6,22 @@
 #include <superconv/optim/scheduler.hpp>
 #include <superconv/train/capture_session.hpp>
 #include <superconv/train/checkpoint.hpp>
+#include <superconv/train/epoch_meter.hpp>
 #include <superconv/train/evaluate.hpp>
 #include <superconv/train/forward.hpp>
 #include <superconv/train/hooks.hpp>
 #include <superconv/train/interrupt.hpp>
 #include <superconv/train/loss.hpp>
 #include <superconv/train/metrics.hpp>
-#include <superconv/train/progress.hpp>
 #include <superconv/train/replicas.hpp>
-#include <superconv/train/step_capture.hpp>
+#include <superconv/train/loader_traits.hpp>
+#include <superconv/train/step.hpp>
 #include <superconv/train/stops.hpp>
 #include <superconv/train/trainer_options.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 #include <fmt/format.h>
-#include <torch/arg.h>
 #include <torch/nn/modules/container/any.h>
 #include <torch/optim/optimizer.h>
 
@@ -30,9 +30,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <memory>
 #include <optional>
-#include <ostream>
 #include <string>
 #include <vector>
 
@@ -52,21 +50,11 @@ class Trainer {
   template <typename Model>
   Trainer(const Model& model, torch::optim::Optimizer& optimizer, optim::Scheduler* scheduler,
           TrainerOptions options = {})
-      : model_(as_any_module(model)), optimizer_(optimizer), scheduler_(scheduler), options_(std::move(options)) {
-    TORCH_CHECK(options_.loss(), "Trainer: the loss function is empty");
-    const auto& stated = options_.stated_loss_reduction();
-    TORCH_CHECK(!stated || !options_.loss().declares_reduction() || *stated == options_.loss().reduction(),
-                "Trainer: loss_reduction says ", reduction_name(stated.value_or(Reduction::kMean)),
-                " but the loss reduces by ", reduction_name(options_.loss().reduction()),
-                "; the loss carries its reduction - drop loss_reduction");
-    loss_ = options_.resolved_loss();
-    TORCH_CHECK(options_.progress_updates() >= 0, "Trainer: progress_updates must be >= 0, got ",
-                options_.progress_updates());
-    TORCH_CHECK(options_.eval_every() >= 0, "Trainer: eval_every must be >= 0, got ", options_.eval_every());
-    const auto mode = static_cast<int>(options_.progress());
-    TORCH_CHECK(mode >= static_cast<int>(ProgressMode::kAuto) && mode <= static_cast<int>(ProgressMode::kNone),
-                "Trainer: progress must be a ProgressMode (kAuto, kBar, kLines, kNone), got ", mode);
-  }
+      : model_(as_any_module(model)),
+        optimizer_(optimizer),
+        scheduler_(scheduler),
+        options_(std::move(options)),
+        loss_((options_.check(), options_.resolved_loss())) {}
 
   void on_epoch_begin(std::function<void(const EpochStats&)> hook) { epoch_begin_.push_back(std::move(hook)); }
   void on_batch_end(std::function<void(const BatchEnd&)> hook) { batch_end_.push_back(std::move(hook)); }
@@ -90,20 +78,16 @@ class Trainer {
   template <typename TrainLoader, typename TestLoader>
   const std::vector<EpochStats>& fit(TrainLoader& train, TestLoader& test, std::int64_t epochs) {
     TORCH_CHECK(epochs > 0, "Trainer: epochs must be > 0, got ", epochs);
-    check_sharding(train);
+    detail::check_loader_shards(train, distributed() ? options_.replicas()->size() : 1, "Trainer: the training loader",
+                                "the Trainer", "TrainerOptions");
     if (distributed()) options_.replicas()->broadcast_module(*model_.ptr());  // every replica starts as rank 0
     CaptureSession capture(options_, *model_.ptr(), optimizer_, scheduler_, distributed(),
-                           epochs * static_cast<std::int64_t>(train.size()));
-    capture_ = capture.step() ? &capture : nullptr;
-    struct Forget {  // the captured step lives only as long as this fit()
-      CaptureSession*& session;
-      ~Forget() { session = nullptr; }
-    } forget{capture_};
+                           epochs * static_cast<std::int64_t>(train.size()), &capture_);  // for this fit() only
     while (state_.epoch < epochs) {
       const auto t0 = Clock::now();
       EpochStats s;
       s.epoch = state_.epoch + 1;
-      s.lr = scheduler_ ? scheduler_->lr() : optimizer_.param_groups().front().options().get_lr();
+      s.lr = current_lr();
       s.momentum = scheduler_ ? scheduler_->momentum() : std::nan("");
       if (state_.batch > 0 && state_.partial.numel() == kPartialFields) {  // resumed mid-epoch
         s.lr = state_.partial[3].item<double>(), s.momentum = state_.partial[4].item<double>();
@@ -111,13 +95,7 @@ class Trainer {
       for (auto& hook : epoch_begin_) hook(s);
       train_epoch(train, s, epochs);
       if (distributed()) options_.replicas()->average_buffers(*model_.ptr());  // one BN state to evaluate and save
-      const auto every = options_.eval_every();
-      EvalResult eval;
-      if (s.epoch == epochs || (every > 0 && s.epoch % every == 0)) {
-        eval = evaluate(model_, test, EvalOptions().forward(options_.forward()).replicas(options_.replicas()));
-      } else {
-        eval.loss = eval.accuracy = std::nan("");  // not evaluated this epoch
-      }
+      auto eval = evaluate_epoch(test, s.epoch, epochs);
       s.test_loss = eval.loss, s.test_acc = eval.accuracy, s.seconds = seconds_since(t0);
       state_.history.push_back(s);
       ++state_.epoch;
@@ -158,20 +136,6 @@ class Trainer {
     if (distributed()) options_.replicas()->barrier();
   }
 
-  /// The training loader's shards (DeviceLoaderOptions::world_size) must be the replicas: an unsharded loader under
-  /// replicas trains every rank on the same batches, a sharded one without them trains on 1/N of the data.
-  template <typename Loader>
-  void check_sharding(const Loader& loader) const {
-    const auto shards = detail::loader_world_size(loader);
-    const int world = distributed() ? options_.replicas()->size() : 1;
-    TORCH_CHECK(shards == world, "Trainer: the training loader is sharded over world_size ", shards,
-                " but the Trainer runs over ", world, " replica(s)",
-                world == 1 ? " (TrainerOptions().replicas is not set)" : "",
-                "; give the loader the replicas' rank and world size (DeviceLoaderOptions().rank(r).world_size(", world,
-                ")) - otherwise ", world > shards ? "every rank trains on the same batches" : "",
-                world < shards ? "this process trains on a share of the data" : "");
-  }
-
   using Clock = std::chrono::steady_clock;
   static double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
   static constexpr std::int64_t kPartialFields = 5;  // see TrainingState::partial
@@ -189,24 +153,13 @@ class Trainer {
     TORCH_CHECK(n > 0, "Trainer: the training loader has no batches");
     // A fresh order unless resuming mid-epoch with the loader's saved order.
     if (state_.batch == 0 || !state_.loader_state_restored) loader.start_epoch();
-    std::vector<double> step_lrs(static_cast<std::size_t>(n), 0.0);
-    std::optional<ProgressBar> bar;
-    if (options_.log() && options_.progress() != ProgressMode::kNone) {
-      bar.emplace(*options_.log(), n, "train", options_.progress());
-    }
-    const auto every = options_.progress_updates() > 0 ? std::max<std::int64_t>(1, n / options_.progress_updates()) : n;
     const auto t0 = Clock::now();
-    at::Tensor sums, losses;  // sums on the device: [loss x count, correct, count]; read a few times an epoch
-    std::int64_t images = 0;
+    EpochMeter sums(n, options_.log(), options_.progress(), options_.progress_updates());  // read a few times an epoch
+    const auto resumed =
+        state_.batch > 0 && state_.partial.numel() == kPartialFields ? state_.partial.narrow(0, 0, 3) : at::Tensor();
     for (std::int64_t i = state_.batch; i < n; ++i) {
       auto b = loader.get(i);
-      if (!sums.defined()) {
-        const auto dopt = at::TensorOptions().device(b.target.device());
-        sums = at::zeros({3}, dopt.dtype(at::kDouble));
-        losses = at::zeros({n}, dopt.dtype(at::kFloat));
-        if (state_.batch > 0 && state_.partial.numel() == kPartialFields) sums.copy_(state_.partial.narrow(0, 0, 3));
-      }
-      const double lr = step_lrs[static_cast<std::size_t>(i)] = current_lr();
+      const double lr = current_lr();
       const double momentum = scheduler_ ? scheduler_->momentum() : std::nan("");
       StepOutputs out;
       bool agreed_stop = false;
@@ -225,39 +178,25 @@ class Trainer {
       } else {
         out = forward_backward(b.input, b.target);
         if (distributed()) {  // the world's figures and every rank's stop flag, in the gradient collective
-          out.figures = at::cat({out.figures, at::full({1}, interrupt_requested() ? 1.0 : 0.0, out.figures.options())});
-          options_.replicas()->average_gradients(*model_.ptr(), out.figures);
-          const auto host = out.figures.cpu();  // one host read per step: the agreed stop flag and the world's records
-          agreed_stop = host[3].item().toDouble() > 0.5;
-          step_images = static_cast<std::int64_t>(host[2].item().toDouble());
+          const auto a = agree_on_step(*options_.replicas(), *model_.ptr(), out.figures, interrupt_requested());
+          agreed_stop = a.stop, step_images = a.records;
         }
         optimizer_.step();
       }
       if (scheduler_ && options_.step_per_batch()) scheduler_->step();
-      const auto& figures = out.figures;
-      const auto& logits = out.logits;
-      const auto& l = out.loss;
-      {
-        at::NoGradGuard no_grad;                           // logs read as for one global batch
-        losses[i] = figures[0] / figures[2].clamp_min(1);  // per record, whatever the reduction
-        sums += figures.narrow(0, 0, 3);
-        images += step_images;
-      }
+      sums.add(i, out.figures, lr, step_images, resumed);  // as for one global batch
       state_.batch = i + 1;
-      for (auto& hook : batch_end_) hook(BatchEnd{s.epoch, epochs, i, n, lr, l, logits, b.target, momentum});
+      for (auto& hook : batch_end_)
+        hook(BatchEnd{s.epoch, epochs, i, n, lr, out.loss, out.logits, b.target, momentum, out.figures});
       const bool last = i + 1 == n;
       const bool stop = distributed() ? agreed_stop : interrupt_requested();  // one process: no host sync
-      if (last || (i + 1) % every == 0 || stop) {
-        const auto host = sums.cpu();
-        const auto* h = host.data_ptr<double>();
-        if (!std::isfinite(h[0])) fail_non_finite(losses, step_lrs, i);
-        const double count = std::max(h[2], 1.0);
-        if (bar) bar->update(i + 1, images, fmt::format("loss {:.4f} acc {:5.2f}%", h[0] / count, 100 * h[1] / count));
-        if (last) s.train_loss = h[0] / count, s.train_acc = h[1] / count;
+      if (const auto f = sums.report(i, stop)) {
+        if (!f->finite) fail_non_finite(sums.losses(), sums.lrs(), i);
+        if (last) s.train_loss = f->loss, s.train_acc = f->accuracy;
       }
       if (stop && !last) {
-        state_.partial = at::cat({sums.cpu(), at::tensor(std::vector<double>{s.lr, s.momentum}, at::kDouble)});
-        if (bar) bar->finish();
+        state_.partial = at::cat({sums.host_sums(), at::tensor(std::vector<double>{s.lr, s.momentum}, at::kDouble)});
+        sums.finish();
         if (distributed()) options_.replicas()->average_buffers(*model_.ptr());
         std::string where = "no checkpoint path was set, so nothing was saved";
         if (!options_.checkpoint().empty()) {
@@ -267,14 +206,26 @@ class Trainer {
         throw Interrupted(fmt::format("interrupted in epoch {} after batch {}/{}; {}", s.epoch, i + 1, n, where));
       }
     }
-    if (bar) bar->finish();
+    sums.finish();
     if (scheduler_ && !options_.step_per_batch()) scheduler_->step();
     s.train_seconds = seconds_since(t0);
-    s.train_images = images;
+    s.train_images = sums.images();
     s.batches = n;
     train_seconds_ += s.train_seconds;
-    train_images_ += static_cast<double>(images);
+    train_images_ += static_cast<double>(sums.images());
     state_.loader_state_restored = true;  // from here on the loader's own order is the run's order
+  }
+
+  /// The evaluation after epoch `epoch`: every eval_every epochs and after the last; NaN figures otherwise.
+  template <typename Loader>
+  EvalResult evaluate_epoch(Loader& test, std::int64_t epoch, std::int64_t epochs) {
+    const auto every = options_.eval_every();
+    if (epoch == epochs || (every > 0 && epoch % every == 0)) {
+      return evaluate(model_, test, EvalOptions().forward(options_.forward()).replicas(options_.replicas()));
+    }
+    EvalResult none;
+    none.loss = none.accuracy = std::nan("");  // not evaluated this epoch
+    return none;
   }
 
   /// Zero the gradients, forward, loss, backward: the step up to the optimizer (the step's figures on the device).
@@ -284,23 +235,13 @@ class Trainer {
     auto loss = loss_(logits, target);
     TORCH_CHECK(loss.numel() == 1, "Trainer: the loss function must return a scalar, got shape ", loss.sizes());
     loss.backward();
-    auto figures = step_figures(loss, logits, target, loss_.reduction() == Reduction::kSum);
+    auto figures = step_figures(loss, logits, target, loss_.reduction());
     return {loss.detach(), logits, figures};
   }
 
   [[noreturn]] void fail_non_finite(const at::Tensor& losses, const std::vector<double>& lrs, std::int64_t upto) {
     if (distributed()) options_.replicas()->barrier();  // all replicas stop here, at the same step
     throw non_finite_loss(state_.epoch + 1, losses, lrs, upto, options_.checkpoint(), state_.epoch);
-  }
-
-  /// A step's [loss x records, correct, records] as float64 on the device (no host read).
-  static at::Tensor step_figures(const at::Tensor& loss, const at::Tensor& logits, const at::Tensor& target,
-                                 bool summed) {
-    at::NoGradGuard no_grad;
-    const auto count = static_cast<double>(target.size(0));
-    return at::stack({summed ? loss.detach().to(at::kDouble) : loss.detach().to(at::kDouble) * count,
-                      logits.argmax(1).eq(target).sum().to(at::kDouble),
-                      at::full({}, count, loss.options().dtype(at::kDouble))});
   }
 
   torch::nn::AnyModule model_;

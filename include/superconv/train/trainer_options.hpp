@@ -9,6 +9,7 @@
 #include <superconv/train/replicas.hpp>
 #include <superconv/train/step_capture.hpp>
 
+#include <c10/util/Exception.h>
 #include <torch/arg.h>
 
 #include <cstdint>
@@ -78,6 +79,20 @@ struct TrainerOptions {
   Loss resolved_loss() const { return loss_.with_reduction(loss_reduction()); }
   /// The reduction the deprecated setter gave, if any.
   const std::optional<Reduction>& stated_loss_reduction() const { return loss_reduction_; }
+
+  /// Checks the options together (the Trainer does, when it is made); the error names the option and the value.
+  void check() const {
+    TORCH_CHECK(loss_, "Trainer: the loss function is empty");
+    TORCH_CHECK(!loss_reduction_ || !loss_.declares_reduction() || *loss_reduction_ == loss_.reduction(),
+                "Trainer: loss_reduction says ", reduction_name(loss_reduction_.value_or(Reduction::kMean)),
+                " but the loss reduces by ", reduction_name(loss_.reduction()),
+                "; the loss carries its reduction - drop loss_reduction");
+    TORCH_CHECK(progress_updates_ >= 0, "Trainer: progress_updates must be >= 0, got ", progress_updates_);
+    TORCH_CHECK(eval_every_ >= 0, "Trainer: eval_every must be >= 0, got ", eval_every_);
+    const auto mode = static_cast<int>(progress_);
+    TORCH_CHECK(mode >= static_cast<int>(ProgressMode::kAuto) && mode <= static_cast<int>(ProgressMode::kNone),
+                "Trainer: progress must be a ProgressMode (kAuto, kBar, kLines, kNone), got ", mode);
+  }
 
  private:
   std::optional<Reduction> loss_reduction_;

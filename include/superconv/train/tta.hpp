@@ -2,6 +2,8 @@
 // Test-time augmentation: views of a batch (mirror, shifts) and the weights with which their logits are averaged.
 #pragma once
 
+#include <superconv/transforms/shift.hpp>
+
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
 
@@ -23,16 +25,9 @@ struct TTAView {
 };
 using TTAViews = std::vector<TTAView>;
 
-/// Each sample of `x` [B, C, H, W] moved by (dy, dx) pixels (positive: down, right), the border reflected, the size
-/// kept: `shift_reflect(x, -1, -1)` is the crop [0, H) x [0, W) of the image padded by one pixel.
+/// Each sample of `x` [B, C, H, W] moved by (dy, dx) pixels, the border reflected (transforms::shift).
 inline at::Tensor shift_reflect(const at::Tensor& x, std::int64_t dy, std::int64_t dx) {
-  TORCH_CHECK(x.dim() == 4, "shift_reflect: expected a batch [B, C, H, W], got ", x.sizes());
-  const auto p = std::max(std::abs(dy), std::abs(dx));
-  if (p == 0) return x;
-  TORCH_CHECK(p < x.size(2) && p < x.size(3), "shift_reflect: a shift of ", p, " pixels needs images larger than ", p,
-              ", got ", x.size(2), "x", x.size(3));
-  const auto padded = at::reflection_pad2d(x, {p, p, p, p});
-  return padded.narrow(2, p - dy, x.size(2)).narrow(3, p - dx, x.size(3));
+  return transforms::shift(x, dy, dx, transforms::Padding::kReflect);
 }
 
 /// The image and its mirror image (flipped along the width), weighted 1/2 each.

@@ -3,10 +3,8 @@
 #pragma once
 
 #include <ATen/ATen.h>
-#include <ATen/core/Generator.h>
 
 #include <cstdint>
-#include <type_traits>
 
 namespace superconv {
 namespace transforms {
@@ -21,27 +19,4 @@ struct BatchInfo {
 };
 
 }  // namespace transforms
-
-namespace detail {  // (superconv::detail, where the transforms' other helpers live)
-
-template <typename T>
-constexpr bool takes_batch_info =
-    std::is_invocable_r<at::Tensor, const T&, const at::Tensor&, at::Generator&, const transforms::BatchInfo&>::value;
-template <typename T>
-constexpr bool takes_generator = std::is_invocable_r<at::Tensor, const T&, const at::Tensor&, at::Generator&>::value;
-
-/// Calls `t` with the batch information when it takes it, without otherwise.
-template <typename T>
-at::Tensor apply_transform(const T& t, const at::Tensor& x, at::Generator& gen, const transforms::BatchInfo& info) {
-  static_assert(takes_batch_info<T> || takes_generator<T>,
-                "a transform must be callable as at::Tensor(const at::Tensor&, at::Generator&) const, or with a "
-                "third const BatchInfo& argument");
-  if constexpr (takes_batch_info<T>) {
-    return t(x, gen, info);
-  } else {
-    return t(x, gen);
-  }
-}
-
-}  // namespace detail
 }  // namespace superconv

@@ -2,7 +2,7 @@
 // Compose: transforms applied in order from one generator, each given the batch information when it takes it.
 #pragma once
 
-#include <superconv/transforms/batch_info.hpp>
+#include <superconv/transforms/transform_traits.hpp>
 
 #include <ATen/ATen.h>
 #include <ATen/core/Generator.h>

@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
+// RandomCrop: a batch padded and each image cropped at its own random offset (the CIFAR recipe's pad-4 crop).
 #pragma once
 
 #include <superconv/random.hpp>
+#include <superconv/transforms/shift.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -11,9 +13,6 @@
 
 namespace superconv {
 namespace transforms {
-
-/// How RandomCrop fills the padding.
-enum class Padding { kReflect, kZero };
 
 /// Options for RandomCrop. Example: `RandomCropOptions(32).padding(4).padding_mode(Padding::kReflect)`
 struct RandomCropOptions {
@@ -42,30 +41,18 @@ class RandomCrop {
     TORCH_CHECK(x.dim() == 4, "RandomCrop: expected a batch [B, C, H, W], got ", x.sizes());
     detail::check_generator(gen, x.device(), "RandomCrop");
     const auto p = options_.padding(), s = options_.size();
-    TORCH_CHECK(reflect_ok(x, p), "RandomCrop: reflect padding ", p, " needs images larger than ", p, " pixels, got ",
-                x.size(2), "x", x.size(3));
-    at::Tensor padded = x;
-    if (p > 0) {
-      padded = options_.padding_mode() == Padding::kReflect ? at::reflection_pad2d(x, {p, p, p, p})
-                                                            : at::constant_pad_nd(x, {p, p, p, p}, 0);
-    }
-    const auto b = x.size(0), c = x.size(1), hp = padded.size(2), wp = padded.size(3);
+    const auto padded = pad_images(x, p, options_.padding_mode(), "RandomCrop");
+    const auto b = x.size(0), hp = padded.size(2), wp = padded.size(3);
     TORCH_CHECK(hp >= s && wp >= s, "RandomCrop: size ", s, " exceeds the padded image ", hp, "x", wp);
     auto lopt = at::TensorOptions().dtype(at::kLong).device(x.device());
     const auto oy = at::randint(0, hp - s + 1, {b}, gen, lopt);
     const auto ox = at::randint(0, wp - s + 1, {b}, gen, lopt);
-    const auto ar = at::arange(s, lopt);
-    const auto rows = (oy.unsqueeze(1) + ar).view({b, 1, s, 1}).expand({b, c, s, wp});
-    const auto cols = (ox.unsqueeze(1) + ar).view({b, 1, 1, s}).expand({b, c, s, s});
-    return padded.gather(2, rows).gather(3, cols);
+    return crop_each(padded, oy, ox, s, s);
   }
 
   const RandomCropOptions& options() const { return options_; }
 
  private:
-  bool reflect_ok(const at::Tensor& x, std::int64_t p) const {
-    return options_.padding_mode() != Padding::kReflect || (p < x.size(2) && p < x.size(3));
-  }
   RandomCropOptions options_;
 };
 

@@ -2,7 +2,8 @@
 // RandomTranslate: each image shifted by its own random offset of up to `max_shift` pixels, the border reflected.
 #pragma once
 
-#include <superconv/transforms/random_crop.hpp>
+#include <superconv/random.hpp>
+#include <superconv/transforms/shift.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -35,17 +36,11 @@ class RandomTranslate {
     detail::check_generator(gen, x.device(), "RandomTranslate");
     const auto p = options_.max_shift();
     if (p == 0) return x;
-    TORCH_CHECK(options_.padding_mode() != Padding::kReflect || (p < x.size(2) && p < x.size(3)),
-                "RandomTranslate: reflected shifts of ", p, " pixels need images larger than ", p, ", got ", x.size(2),
-                "x", x.size(3));
-    const auto padded = options_.padding_mode() == Padding::kReflect ? at::reflection_pad2d(x, {p, p, p, p})
-                                                                     : at::constant_pad_nd(x, {p, p, p, p}, 0);
-    const auto b = x.size(0), c = x.size(1), h = x.size(2), w = x.size(3);
+    const auto padded = pad_images(x, p, options_.padding_mode(), "RandomTranslate");
+    const auto b = x.size(0);
     const auto lopt = at::TensorOptions().dtype(at::kLong).device(x.device());
     const auto oy = at::randint(0, 2 * p + 1, {b}, gen, lopt), ox = at::randint(0, 2 * p + 1, {b}, gen, lopt);
-    const auto rows = (oy.unsqueeze(1) + at::arange(h, lopt)).view({b, 1, h, 1}).expand({b, c, h, w + 2 * p});
-    const auto cols = (ox.unsqueeze(1) + at::arange(w, lopt)).view({b, 1, 1, w}).expand({b, c, h, w});
-    return padded.gather(2, rows).gather(3, cols);
+    return crop_each(padded, oy, ox, x.size(2), x.size(3));
   }
 
   const RandomTranslateOptions& options() const { return options_; }

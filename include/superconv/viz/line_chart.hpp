@@ -3,6 +3,7 @@
 #pragma once
 
 #include <superconv/viz/canvas.hpp>
+#include <superconv/viz/chart_data.hpp>
 #include <superconv/viz/ticks.hpp>
 
 #include <c10/util/Exception.h>
@@ -13,28 +14,12 @@
 #include <cstdio>
 #include <limits>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 namespace superconv {
 namespace viz {
-
-/// One line. Points with a non-finite coordinate break the line, and so do points at x <= 0 on a log x axis.
-struct Series {
-  std::string name;
-  std::vector<double> x, y;
-  Color color = colors::kBlue;
-  double thickness = 2.0;
-  bool right_axis = false;  ///< plot against the second y axis
-  bool dashed = false;
-};
-
-/// A vertical marker line with a label at its top.
-struct VLine {
-  double x = 0;
-  std::string label;
-  Color color = colors::kRed;
-};
 
 /// Options for LineChart. Example: `LineChartOptions().title("LR finder").x_label("learning rate").log_x(true)`
 struct LineChartOptions {
@@ -131,13 +116,8 @@ class LineChart {
     std::vector<double> xt = xticks_;
     std::vector<std::string> xl = xtick_labels_;
     if (xt.empty()) {
-      if (options_.log_x()) {  // layout() keeps 0 < xlo_ < xhi_ finite: decades between -324 and 308
-        const int e0 = static_cast<int>(std::ceil(std::log10(xlo_) - 1e-9));
-        const int e1 = static_cast<int>(std::floor(std::log10(xhi_) + 1e-9));
-        for (int e = e0; e <= e1; ++e) {
-          xt.push_back(std::pow(10.0, e));
-          xl.push_back("1e" + tick_label(e));
-        }
+      if (options_.log_x()) {  // layout() keeps 0 < xlo_ < xhi_ finite
+        std::tie(xt, xl) = decade_ticks(xlo_, xhi_);
       } else {
         xt = nice_ticks(xlo_, xhi_, 8);
         for (double v : xt) xl.push_back(tick_label(v));
@@ -198,57 +178,13 @@ class LineChart {
   }
 
  private:
-  static bool finite_point(const Series& s, std::size_t i) { return std::isfinite(s.x[i]) && std::isfinite(s.y[i]); }
-  /// Finite, and at x > 0 on a log axis: the points that are drawn and set the ranges.
-  bool drawable(const Series& s, std::size_t i) const {
-    return finite_point(s, i) && (!options_.log_x() || s.x[i] > 0);
-  }
+  bool drawable(const Series& s, std::size_t i) const { return viz::drawable(s, i, options_.log_x()); }
   /// A finite canvas coordinate within a pixel of [lo, hi], safe to round to int.
   static bool within(double p, int lo, int hi) { return std::isfinite(p) && p >= lo - 1 && p <= hi + 1; }
 
   void layout() {
-    double xlo = std::numeric_limits<double>::infinity(), xhi = -xlo;
-    double ylo = xlo, yhi = -xlo, y2lo = xlo, y2hi = -xlo;
-    bool any_finite = false;
-    for (const auto& s : series_) {
-      for (std::size_t i = 0; i < s.x.size(); ++i) {
-        any_finite = any_finite || finite_point(s, i);
-        if (!drawable(s, i)) continue;
-        xlo = std::min(xlo, s.x[i]), xhi = std::max(xhi, s.x[i]);
-        auto& lo = s.right_axis ? y2lo : ylo;
-        auto& hi = s.right_axis ? y2hi : yhi;
-        lo = std::min(lo, s.y[i]), hi = std::max(hi, s.y[i]);
-      }
-    }
-    TORCH_CHECK(any_finite, "LineChart: no finite points to draw");
-    if (!std::isfinite(xlo)) {
-      xlo = 1, xhi = 10;        // log axis, no point at x > 0: an empty plot over one decade
-    } else if (!(xhi > xlo)) {  // one x: a decade (log) or a unit from there, or up to there near the limits
-      if (options_.log_x()) {
-        if (xlo <= std::numeric_limits<double>::max() / 10) {
-          xhi = xlo * 10;
-        } else {
-          xlo = xhi / 10;
-        }
-      } else {
-        xhi = xlo + 1;
-        if (!(xhi > xlo)) {  // |x| >= 2^53, where x + 1 == x: a tenth of |x| instead
-          if (xlo > 0) {
-            xlo = xhi * 0.9;
-          } else {
-            xhi = xlo * 0.9;
-          }
-        }
-      }
-    }
-    if (!std::isfinite(ylo)) ylo = 0, yhi = 1;
-    if (options_.y_from_zero()) ylo = std::min(ylo, 0.0);
-    pad(ylo, yhi);
-    if (has_right_) {
-      if (!std::isfinite(y2lo)) y2lo = 0, y2hi = 1;
-      pad(y2lo, y2hi);
-    }
-    xlo_ = xlo, xhi_ = xhi, ylo_ = ylo, yhi_ = yhi, y2lo_ = y2lo, y2hi_ = y2hi;
+    const auto r = data_ranges(series_, options_.log_x(), options_.y_from_zero(), has_right_);
+    xlo_ = r.xlo, xhi_ = r.xhi, ylo_ = r.ylo, yhi_ = r.yhi, y2lo_ = r.y2lo, y2hi_ = r.y2hi;
     // Margins wide enough for the tick labels plus the rotated axis title beside them.
     auto widest = [](double lo, double hi) {
       int w = 0;
@@ -261,15 +197,6 @@ class LineChart {
     if (!xtick_labels_.empty() && !has_right_) {
       right_margin_ = std::max(right_margin_, Canvas::text_width(xtick_labels_.back()) / 2 + 8);
     }
-  }
-
-  static void pad(double& lo, double& hi) {
-    if (!(hi > lo)) {
-      const double d = lo == 0 ? 1.0 : std::abs(lo) * 0.1;
-      lo -= d, hi += d;
-    }
-    const double m = (hi - lo) * 0.05;
-    lo -= m, hi += m;
   }
 
   void draw_legend(Canvas& c) const {

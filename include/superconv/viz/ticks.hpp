@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Axis ticks: "nice" linear tick positions (1, 2, 2.5, 5 x 10^k) for a range, and short tick labels.
+// Axis ticks: "nice" linear tick positions (1, 2, 2.5, 5 x 10^k) for a range, a log axis's decades, and short tick
+// labels.
 #pragma once
 
 #include <algorithm>
@@ -7,6 +8,7 @@
 #include <cstdio>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace superconv {
@@ -53,6 +55,19 @@ inline std::string tick_label(double v) {
   std::snprintf(buf, sizeof buf, "%.6g", v);
   std::string s = buf;
   return s;
+}
+
+/// Ticks at the powers of ten within [lo, hi] (0 < lo < hi, finite), labelled "1e<k>": a log axis's decades.
+inline std::pair<std::vector<double>, std::vector<std::string>> decade_ticks(double lo, double hi) {
+  std::pair<std::vector<double>, std::vector<std::string>> out;
+  if (!(lo > 0) || !(hi >= lo) || !std::isfinite(hi)) return out;
+  const int e0 = static_cast<int>(std::ceil(std::log10(lo) - 1e-9));
+  const int e1 = static_cast<int>(std::floor(std::log10(hi) + 1e-9));
+  for (int e = e0; e <= e1; ++e) {
+    out.first.push_back(std::pow(10.0, e));
+    out.second.push_back("1e" + tick_label(e));
+  }
+  return out;
 }
 
 }  // namespace viz

@@ -3,8 +3,9 @@
 // scalars, PNG images, histograms, text (the "text" plugin) and the HParams dashboard's three records.
 #pragma once
 
-#include <superconv/io/histogram.hpp>
-#include <superconv/io/protobuf.hpp>
+#include <superconv/tensorboard/histogram.hpp>
+#include <superconv/tensorboard/png_header.hpp>
+#include <superconv/tensorboard/protobuf.hpp>
 
 #include <c10/util/Exception.h>
 
@@ -17,35 +18,12 @@
 #include <vector>
 
 namespace superconv {
-namespace io {
+namespace tensorboard {
 
 /// A hyper-parameter's value in the HParams dashboard: a number, a string or a bool.
 using HParamValue = std::variant<double, std::string, bool>;
 /// Hyper-parameters in the order the dashboard lists them.
 using HParamList = std::vector<std::pair<std::string, HParamValue>>;
-
-/// A PNG's size and TensorBoard colour space (1 grey, 2 grey + alpha, 3 RGB, 4 RGBA), read from its IHDR chunk.
-struct PngInfo {
-  int width = 0, height = 0, colorspace = 0;
-};
-
-inline PngInfo png_info(std::string_view png, const std::string& what = "png_info") {
-  static constexpr unsigned char kSignature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1A, '\n'};
-  TORCH_CHECK(png.size() >= 33 &&
-                  std::string_view(png.data(), 8) == std::string_view(reinterpret_cast<const char*>(kSignature), 8) &&
-                  png.substr(12, 4) == "IHDR",
-              what, ": not a PNG (", png.size(), " bytes without a PNG signature and IHDR chunk)");
-  const auto u32 = [&](std::size_t at) {
-    const auto* p = reinterpret_cast<const unsigned char*>(png.data()) + at;
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) | p[3];
-  };
-  PngInfo info;
-  info.width = static_cast<int>(u32(16));
-  info.height = static_cast<int>(u32(20));
-  const auto colour_type = static_cast<unsigned char>(png[25]);  // 0 grey, 2 RGB, 3 palette, 4 grey + alpha, 6 RGBA
-  info.colorspace = colour_type == 0 ? 1 : colour_type == 4 ? 2 : colour_type == 6 ? 4 : 3;
-  return info;
-}
 
 namespace detail {
 /// Summary { value { tag, <rest> } }.
@@ -148,5 +126,5 @@ inline std::array<std::string, 3> hparams_summaries(const HParamList& hparams,
           detail::hparams_record("_hparams_/session_end_info", 4, end)};
 }
 
-}  // namespace io
+}  // namespace tensorboard
 }  // namespace superconv

@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
-// TFRecord framing (the container of TensorBoard's event files) and a buffered, durable appender of records: each
-// record is a little-endian uint64 length, the masked CRC-32C of those 8 bytes, the data, the masked CRC-32C of the
-// data. A record cut by a crash or a kill is the file's last and readers stop there; the ones before stay readable.
+// RecordWriter: a buffered, durable appender of TFRecord-framed records (record.hpp) to a new file - written and
+// fsynced on flush, a failed write cut back and kept for a retry.
 #pragma once
 
-#include <superconv/io/crc32c.hpp>
-#include <superconv/io/protobuf.hpp>
+#include <superconv/tensorboard/record.hpp>
 
 #include <c10/util/Exception.h>
 
@@ -21,18 +19,7 @@
 #include <unistd.h>
 
 namespace superconv {
-namespace io {
-
-/// One framed record: length (8 bytes LE), masked CRC of the length, `data`, masked CRC of `data`.
-inline std::string frame_record(std::string_view data) {
-  std::string out;
-  out.reserve(data.size() + 16);
-  ProtoWriter::append_fixed64(out, data.size());
-  ProtoWriter::append_fixed32(out, masked_crc32c(std::string_view(out.data(), 8)));
-  out.append(data.data(), data.size());
-  ProtoWriter::append_fixed32(out, masked_crc32c(data));
-  return out;
-}
+namespace tensorboard {
 
 /// Appends framed records to a new file: records wait in memory until flush() (or `buffer_bytes` of them), which
 /// writes them and fsyncs the file. A failed write (full disk, I/O error) names the file and the reason, cuts the
@@ -41,7 +28,7 @@ inline std::string frame_record(std::string_view data) {
 /// be cut off is overwritten by the retry, never left in front of later records (where readers would stop).
 ///
 /// ```
-/// io::RecordWriter out("run/events.out.tfevents...", "TensorBoard");
+/// RecordWriter out("run/events.out.tfevents...", "TensorBoard");
 /// out.write(event_bytes);
 /// out.flush();
 /// ```
@@ -135,5 +122,11 @@ class RecordWriter {
   bool stale_tail_ = false;  // bytes past flushed_bytes_ that a failed write left and ftruncate could not cut
 };
 
+}  // namespace tensorboard
+
+// The name in superconv 0.1 (deprecated; it goes in the next release).
+namespace io {
+using RecordWriter [[deprecated("superconv::tensorboard::RecordWriter (superconv/tensorboard/record_writer.hpp)")]] =
+    tensorboard::RecordWriter;
 }  // namespace io
 }  // namespace superconv

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-// A Trainer hook that writes the run to TensorBoard: every N batches the training loss, accuracy, LR and momentum
+// The Trainer hook that writes a run to TensorBoard: every N batches the training loss, accuracy, LR and momentum
 // (kept on the device, read when written), per epoch the test figures, time, images/s and optional weight
 // histograms, at the end the pictures and the hyper-parameters with the final figures.
 #pragma once
 
-#include <superconv/io/event_writer.hpp>
-#include <superconv/io/json.hpp>
 #include <superconv/optim/lr_range_test.hpp>
+#include <superconv/tensorboard/event_writer.hpp>
+#include <superconv/tensorboard/hparams.hpp>
 #include <superconv/train/hooks.hpp>
 #include <superconv/train/trainer.hpp>
 
@@ -14,6 +14,7 @@
 #include <ATen/core/grad_mode.h>
 #include <c10/util/Exception.h>
 #include <torch/arg.h>
+#include <nlohmann/json.hpp>
 #include <torch/nn/module.h>
 
 #include <algorithm>
@@ -28,7 +29,7 @@
 #include <vector>
 
 namespace superconv {
-namespace train {
+namespace tensorboard {
 
 /// What the TensorBoard hook writes. `TensorBoardOptions().log_every(20).weight_histograms(true).enabled(!no_tb)`
 struct TensorBoardOptions {
@@ -42,14 +43,14 @@ struct TensorBoardOptions {
   /// A histogram of each parameter (`weights/<name>`) at each epoch's end.
   TORCH_ARG(bool, weight_histograms) = false;
   TORCH_ARG(std::int64_t, histogram_bins) = 30;
-  TORCH_ARG(io::EventWriterOptions, writer) = {};
+  TORCH_ARG(EventWriterOptions, writer) = {};
 };
 
-/// Writes a Trainer's run into `log_dir` as a TensorBoard event file (io::EventWriter). Tags: `batch/*` at the
+/// Writes a Trainer's run into `log_dir` as a TensorBoard event file (EventWriter). Tags: `batch/*` at the
 /// global step (batches done), `epoch/*` at the epoch (1-based), as metrics.csv names its columns.
 ///
 /// ```
-/// train::TensorBoard tb(run_dir, train::TensorBoardOptions().enabled(!args.no_tensorboard));
+/// tensorboard::TensorBoard tb(run_dir, tensorboard::TensorBoardOptions().enabled(!args.no_tensorboard));
 /// tb.attach(trainer);                  // under torchrun only rank 0 writes
 /// trainer.fit(train, test, epochs);
 /// tb.finish(config_json, {{"final/test_acc", acc}}, run_dir);  // hyper-parameters, metrics, the run's PNGs
@@ -75,44 +76,39 @@ class TensorBoard {
 
   bool enabled() const { return options_.enabled(); }
   /// The writer (the file is created on first use), or nullptr when disabled.
-  io::EventWriter* writer() {
+  EventWriter* writer() {
     if (!options_.enabled()) return nullptr;
-    if (!writer_) writer_ = std::make_unique<io::EventWriter>(log_dir_, options_.writer());
+    if (!writer_) writer_ = std::make_unique<EventWriter>(log_dir_, options_.writer());
     return writer_.get();
   }
 
   /// Registers the batch-end and epoch-end hooks and creates the file. A trainer with replicas other than rank 0
   /// disables the hook. Keep this object alive while the trainer trains.
-  void attach(Trainer& trainer) {
+  void attach(train::Trainer& trainer) {
     if (trainer.options().replicas() && !trainer.options().replicas()->is_main()) options_.enabled(false);
     model_ = trainer.model().ptr();
-    summed_loss_ = trainer.options().loss_reduction() == Reduction::kSum;
     writer();  // the file exists from here on: `tensorboard --logdir` lists the run during its first epoch
-    trainer.on_batch_end([this](const BatchEnd& b) { on_batch_end(b); });
-    trainer.on_epoch_end([this](const EpochEnd& e) { on_epoch_end(e); });
+    trainer.on_batch_end([this](const train::BatchEnd& b) { on_batch_end(b); });
+    trainer.on_epoch_end([this](const train::EpochEnd& e) { on_epoch_end(e); });
   }
 
-  /// Adds the batch's loss and accuracy to the window on the device (no host read); every `log_every` batches and
-  /// at the epoch's last batch the window's means become a point.
-  void on_batch_end(const BatchEnd& b) {
+  /// Adds the step's figures (BatchEnd::figures: loss x records, correct, records) to the window on the device (no
+  /// host read); every `log_every` batches and at the epoch's last batch the window's means become a point.
+  void on_batch_end(const train::BatchEnd& b) {
     if (!options_.enabled()) return;
     at::NoGradGuard no_grad;
-    const auto count = static_cast<double>(b.target.size(0));
-    const auto loss = b.loss.detach().to(at::kDouble).reshape({});  // a batch's sum: per record below
-    const auto figures =
-        at::stack({summed_loss_ ? loss : loss * count, b.logits.argmax(1).eq(b.target).sum().to(at::kDouble),
-                   at::full({}, count, b.loss.options().dtype(at::kDouble))});
-    window_ = window_.defined() ? window_ + figures : figures;
+    const auto figures = b.figures.narrow(0, 0, 3);
+    window_ = window_.defined() ? window_ + figures : figures.clone();
     if ((b.batch + 1) % options_.log_every() != 0 && b.batch + 1 != b.batches) return;
     const auto n = window_[2].clamp_min(1);
     pending_.push_back(at::stack({window_[0] / n, window_[1] / n}));
-    points_.push_back({(b.epoch - 1) * b.batches + b.batch + 1, b.lr, b.momentum, io::wall_time_now()});
+    points_.push_back({b.global_step(), b.lr, b.momentum, wall_time_now()});
     window_ = at::Tensor();
     if (static_cast<std::int64_t>(pending_.size()) >= options_.max_pending()) write_pending();
   }
 
   /// Writes the held batch points, the epoch's figures (and weight histograms), then flushes the file.
-  void on_epoch_end(const EpochEnd& e) {
+  void on_epoch_end(const train::EpochEnd& e) {
     if (!options_.enabled()) return;
     write_pending();
     const auto& s = e.stats;
@@ -159,7 +155,7 @@ class TensorBoard {
   /// numbers, strings and bools, nested objects as `a.b`, arrays as JSON text) as text `config` and in the
   /// HParams dashboard with `metrics` (default: the last epoch's `final/test_acc`, `final/test_loss`,
   /// `final/train_loss`); flushed. Steps: the last epoch.
-  void finish(const io::Json& hparams, std::vector<std::pair<std::string, double>> metrics = {},
+  void finish(const nlohmann::json& hparams, std::vector<std::pair<std::string, double>> metrics = {},
               const std::filesystem::path& pictures = {}) {
     if (!options_.enabled()) return;
     TORCH_CHECK(hparams.is_object() || hparams.is_null(), "TensorBoard: finish() wants the hyper-parameters as a ",
@@ -182,8 +178,7 @@ class TensorBoard {
                  {"final/test_loss", last_epoch_->test_loss},
                  {"final/train_loss", last_epoch_->train_loss}};
     }
-    io::HParamList list;
-    if (hparams.is_object()) flatten(hparams, "", list);
+    const auto list = hparams_from_json(hparams);
     if (!hparams.is_null()) w.add_text("config", "```json\n" + hparams.dump(2) + "\n```", step);
     w.add_hparams(list, metrics, step);
     w.flush();
@@ -238,34 +233,25 @@ class TensorBoard {
     }
   }
 
-  static void flatten(const io::Json& j, const std::string& prefix, io::HParamList& out) {
-    for (const auto& [key, v] : j.items()) {
-      const auto name = prefix.empty() ? key : prefix + "." + key;
-      if (v.is_object()) {
-        flatten(v, name, out);
-      } else if (v.is_boolean()) {
-        out.emplace_back(name, v.get<bool>());
-      } else if (v.is_number()) {
-        out.emplace_back(name, v.get<double>());
-      } else if (v.is_string()) {
-        out.emplace_back(name, v.get<std::string>());
-      } else if (!v.is_null()) {
-        out.emplace_back(name, v.dump());
-      }
-    }
-  }
-
   std::filesystem::path log_dir_;
   TensorBoardOptions options_;
-  std::unique_ptr<io::EventWriter> writer_;
+  std::unique_ptr<EventWriter> writer_;
   std::shared_ptr<torch::nn::Module> model_;
   at::Tensor window_;
   std::vector<at::Tensor> pending_;
   std::vector<Point> points_;
   std::deque<Scalar> ready_;  // read from the device, not yet handed to the writer
-  std::optional<EpochStats> last_epoch_;
-  bool summed_loss_ = false;
+  std::optional<train::EpochStats> last_epoch_;
 };
 
+}  // namespace tensorboard
+
+// The names the hook had in superconv 0.1, when it lived in train/ (deprecated; they go in the next release).
+namespace train {
+using TensorBoard [[deprecated("superconv::tensorboard::TensorBoard (superconv/tensorboard/tensorboard.hpp)")]] =
+    tensorboard::TensorBoard;
+using TensorBoardOptions
+    [[deprecated("superconv::tensorboard::TensorBoardOptions (superconv/tensorboard/tensorboard.hpp)")]] =
+        tensorboard::TensorBoardOptions;
 }  // namespace train
 }  // namespace superconv

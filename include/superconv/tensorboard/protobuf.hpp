@@ -10,12 +10,12 @@
 #include <vector>
 
 namespace superconv {
-namespace io {
+namespace tensorboard {
 
 /// Appends protobuf fields to a byte string. Fields are written in call order; proto3 readers accept any order.
 ///
 /// ```
-/// io::ProtoWriter m;
+/// ProtoWriter m;
 /// m.double_field(1, 1.5).int64_field(2, 7).string_field(3, "brain.Event:2");
 /// write(m.bytes());
 /// ```
@@ -105,5 +105,5 @@ class ProtoWriter {
   std::string bytes_;
 };
 
-}  // namespace io
+}  // namespace tensorboard
 }  // namespace superconv

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The LR and momentum of an optimizer's parameter groups as device tensors, so that a step holds no host scalar:
-// written from the groups' options (host mode) or advanced on the device from a table of the whole schedule (a
-// captured step replays with each step's values). Optimizers that support it implement DeviceSchedulable.
+// DeviceScalars: the LR and momentum of an optimizer's parameter groups as device tensors, so that a step holds no
+// host scalar - written from the groups' options, advanced from a schedule table, or refreshed from the host.
 #pragma once
 
-#include <superconv/optim/scheduler.hpp>
+#include <superconv/optim/schedule_table.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -13,43 +12,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
-#include <functional>
+#include <utility>
 #include <vector>
 
 namespace superconv {
 namespace optim {
-
-/// A whole schedule, step by step: `lr[s][g]` and `momentum[s][g]` for step s and parameter group g (float64, host).
-struct ScheduleTable {
-  at::Tensor lr, momentum;
-  std::int64_t steps() const { return lr.defined() ? lr.size(0) : 0; }
-};
-
-/// Reads a group's momentum from its options (NaN where the options have none).
-using MomentumReader = std::function<double(const torch::optim::OptimizerOptions&)>;
-
-/// Steps `scheduler` through steps 0..steps-1 and records what it writes into every group of `optimizer`; the
-/// scheduler (and the groups' options) are left at the step they were at.
-inline ScheduleTable tabulate_schedule(Scheduler& scheduler, torch::optim::Optimizer& optimizer, std::int64_t steps,
-                                       const MomentumReader& momentum) {
-  TORCH_CHECK(steps > 0, "tabulate_schedule: steps must be > 0, got ", steps);
-  const auto groups = static_cast<std::int64_t>(optimizer.param_groups().size());
-  TORCH_CHECK(groups > 0, "tabulate_schedule: the optimizer has no parameter groups");
-  const auto at_step = scheduler.last_step();
-  ScheduleTable t{at::empty({steps, groups}, at::kDouble), at::empty({steps, groups}, at::kDouble)};
-  auto lr = t.lr.accessor<double, 2>();
-  auto m = t.momentum.accessor<double, 2>();
-  for (std::int64_t s = 0; s < steps; ++s) {
-    scheduler.set_last_step(s);
-    for (std::int64_t g = 0; g < groups; ++g) {
-      const auto& o = optimizer.param_groups()[static_cast<std::size_t>(g)].options();
-      lr[s][g] = o.get_lr();
-      m[s][g] = momentum(o);
-    }
-  }
-  scheduler.set_last_step(at_step);
-  return t;
-}
 
 /// Each group's LR and momentum as 0-dim float32 tensors on one device (views into two [groups] tensors), for an
 /// optimizer's step to multiply with (`at::_foreach_mul_(list, lr(g))`).
@@ -194,25 +161,6 @@ class DeviceScalars {
   std::vector<char> table_momentum_;            // per group: a nonzero momentum somewhere in the table (fed: now)
   std::vector<std::int64_t> zero_momentum_at_;  // per group: a step with momentum 0 amid nonzero ones, or -1
   bool fed_ = false;
-};
-
-/// An optimizer whose step reads its LR and momentum from DeviceScalars, so that it can follow a schedule on the
-/// device (what train::Trainer needs to capture and replay a step).
-class DeviceSchedulable {
- public:
-  virtual ~DeviceSchedulable() = default;
-  /// Tabulates `scheduler` over `steps` steps and follows it on the device from the scheduler's current step.
-  virtual void follow_schedule(Scheduler& scheduler, std::int64_t steps) = 0;
-  /// Moves the device-side step (after the scheduler jumped, e.g. on resume).
-  virtual void set_schedule_step(std::int64_t step) = 0;
-  /// Follows the groups' options on the device instead: the step reads device values and never writes them,
-  /// refresh_from_options() copies the options in - call it outside the step, before each replay of a captured one
-  /// (an LR a hook or a per-epoch scheduler sets then reaches the replayed step).
-  virtual void follow_options() = 0;
-  /// Fed mode: the groups' LR and momentum now, into the device values the next step reads.
-  virtual void refresh_from_options() = 0;
-  /// Back to host mode (the groups' options, read by the step itself).
-  virtual void unfollow_schedule() = 0;
 };
 
 }  // namespace optim

@@ -1,6 +1,11 @@
-#include <superconv/io/recipe.hpp>
+#include <superconv/io/seeds.hpp>
 
 #include "support.hpp"
+
+#include <superconv/io/exit_codes.hpp>
+#include <superconv/io/lr_range_test_files.hpp>
+#include <superconv/io/run_banner.hpp>
+#include <superconv/io/run_config.hpp>
 
 #include <superconv/data/device_loader_options.hpp>
 

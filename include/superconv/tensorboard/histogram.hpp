@@ -13,7 +13,7 @@
 #include <vector>
 
 namespace superconv {
-namespace io {
+namespace tensorboard {
 
 /// TensorBoard's HistogramProto: `bucket_limit[i]` is bucket i's right edge (its left edge is the previous limit,
 /// or `min` for the first); the last limit is `max`.
@@ -57,5 +57,5 @@ inline Histogram histogram(const at::Tensor& values, std::int64_t bins = 30, con
   return out;
 }
 
-}  // namespace io
+}  // namespace tensorboard
 }  // namespace superconv

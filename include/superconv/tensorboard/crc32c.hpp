@@ -9,7 +9,7 @@
 #include <string_view>
 
 namespace superconv {
-namespace io {
+namespace tensorboard {
 
 namespace detail {
 /// The byte-at-a-time table, computed once.
@@ -49,5 +49,5 @@ inline std::uint32_t masked_crc32c(std::string_view bytes) {
   return masked_crc32c(crc32c(bytes));
 }
 
-}  // namespace io
+}  // namespace tensorboard
 }  // namespace superconv

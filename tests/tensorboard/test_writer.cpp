@@ -1,10 +1,12 @@
 // TensorBoard event files on disk: the file name, buffering and flushes, a cut last record, named errors for an
 // unwritable folder and a full disk with nothing written lost, and the Trainer hook on a tiny model.
-#include <superconv/io/event_writer.hpp>
-#include <superconv/io/record_writer.hpp>
-#include <superconv/train/tensorboard.hpp>
+#include <superconv/tensorboard/event_writer.hpp>
+#include <superconv/tensorboard/record_writer.hpp>
+#include <superconv/tensorboard/tensorboard.hpp>
 
 #include "support.hpp"
+
+#include <superconv/io/json.hpp>
 
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/modules/linear.h>
@@ -42,10 +44,10 @@ std::vector<std::string> read_records(const fs::path& p) {
   while (at + 12 <= bytes.size()) {
     std::uint64_t n = 0;
     for (int k = 7; k >= 0; --k) n = (n << 8) | static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(k)]);
-    if (u32(at + 8) != sc::io::masked_crc32c(std::string_view(bytes.data() + at, 8))) break;
+    if (u32(at + 8) != sc::tensorboard::masked_crc32c(std::string_view(bytes.data() + at, 8))) break;
     if (at + 12 + n + 4 > bytes.size()) break;
     const std::string data = bytes.substr(at + 12, n);
-    if (u32(at + 12 + n) != sc::io::masked_crc32c(data)) break;
+    if (u32(at + 12 + n) != sc::tensorboard::masked_crc32c(data)) break;
     out.push_back(data);
     at += 16 + n;
   }
@@ -87,7 +89,7 @@ TEST_CASE("EventWriter names its file as TensorBoard does and writes on flush", 
   sc_test::TempDir dir("tb-writer");
   fs::path path;
   {
-    sc::io::EventWriter w(dir.path / "run", sc::io::EventWriterOptions().flush_secs(0));
+    sc::tensorboard::EventWriter w(dir.path / "run", sc::tensorboard::EventWriterOptions().flush_secs(0));
     path = w.path();
     CHECK(std::regex_match(path.filename().string(), std::regex(R"(events\.out\.tfevents\.\d{10}\..+\.\d+\.\d+)")));
     CHECK(path.filename().string().find("." + std::to_string(::getpid()) + ".") != std::string::npos);
@@ -107,7 +109,7 @@ TEST_CASE("EventWriter names its file as TensorBoard does and writes on flush", 
   CHECK(records.size() == 4);
   CHECK(count_with(records, "loss") == 2);
   // Two writers in one process never share a file.
-  sc::io::EventWriter a(dir.path / "two"), b(dir.path / "two");
+  sc::tensorboard::EventWriter a(dir.path / "two"), b(dir.path / "two");
   CHECK(a.path() != b.path());
 }
 
@@ -115,7 +117,7 @@ TEST_CASE("a cut last record leaves the ones before it readable", "[io][tensorbo
   sc_test::TempDir dir("tb-cut");
   fs::path path;
   {
-    sc::io::EventWriter w(dir.path);
+    sc::tensorboard::EventWriter w(dir.path);
     for (int i = 0; i < 5; ++i) w.add_scalar("x", i, i);
     path = w.path();
   }
@@ -129,13 +131,13 @@ TEST_CASE("a cut last record leaves the ones before it readable", "[io][tensorbo
 TEST_CASE("EventWriter errors name the folder or file", "[io][tensorboard]") {
   sc_test::TempDir dir("tb-errors");
   std::ofstream(dir.path / "file") << "x";
-  CHECK_THROWS_WITH(sc::io::EventWriter(dir.path / "file" / "run"),
+  CHECK_THROWS_WITH(sc::tensorboard::EventWriter(dir.path / "file" / "run"),
                     SC_CONTAINS("TensorBoard: cannot create folder " + (dir.path / "file" / "run").string()));
-  CHECK_THROWS_WITH(sc::io::EventWriter(dir.path, sc::io::EventWriterOptions().flush_secs(-1)),
+  CHECK_THROWS_WITH(sc::tensorboard::EventWriter(dir.path, sc::tensorboard::EventWriterOptions().flush_secs(-1)),
                     SC_CONTAINS("TensorBoard: flush_secs must be >= 0, got -1"));
-  CHECK_THROWS_WITH(sc::io::RecordWriter(dir.path / "file", "TensorBoard"),
+  CHECK_THROWS_WITH(sc::tensorboard::RecordWriter(dir.path / "file", "TensorBoard"),
                     SC_CONTAINS("TensorBoard: cannot create " + (dir.path / "file").string() + ": File exists"));
-  sc::io::EventWriter w(dir.path);
+  sc::tensorboard::EventWriter w(dir.path);
   CHECK_THROWS_WITH(w.add_image_file("img", dir.path / "missing.png", 0),
                     SC_CONTAINS("TensorBoard: cannot read image " + (dir.path / "missing.png").string()));
   CHECK_THROWS_WITH(w.add_image("img", "not a png", 0), SC_CONTAINS("TensorBoard: image img: not a PNG"));
@@ -143,7 +145,7 @@ TEST_CASE("EventWriter errors name the folder or file", "[io][tensorboard]") {
 
 TEST_CASE("a full disk names the file, keeps what was written and retries what was not", "[io][tensorboard]") {
   sc_test::TempDir dir("tb-full");
-  sc::io::EventWriter w(dir.path, sc::io::EventWriterOptions().flush_secs(0));
+  sc::tensorboard::EventWriter w(dir.path, sc::tensorboard::EventWriterOptions().flush_secs(0));
   w.add_scalar("a", 1, 1);
   w.flush();
   const auto before = fs::file_size(w.path());
@@ -183,7 +185,8 @@ TEST_CASE("the TensorBoard hook writes batch, epoch and final records of a Train
   torch::nn::Linear model(4, 2);
   torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.1).momentum(0.9));
   sc::train::Trainer trainer(model, sgd, nullptr, sc::train::TrainerOptions().progress(sc::train::ProgressMode::kNone));
-  sc::train::TensorBoard tb(dir.path / "run", sc::train::TensorBoardOptions().log_every(2).weight_histograms(true));
+  sc::tensorboard::TensorBoard tb(dir.path / "run",
+                                  sc::tensorboard::TensorBoardOptions().log_every(2).weight_histograms(true));
   tb.attach(trainer);
   trainer.fit(train, test, 3);  // 5 batches an epoch: points after batches 2, 4 and 5
   tb.add_curve("lr_finder/loss", {3.0, 2.0, NAN, 1.0});
@@ -204,12 +207,12 @@ TEST_CASE("the TensorBoard hook writes batch, epoch and final records of a Train
   CHECK(count_with(records, "config/text_summary") == 1);
 
   // Disabled (--no-tensorboard, ranks other than 0): no file at all.
-  sc::train::TensorBoard off(dir.path / "off", sc::train::TensorBoardOptions().enabled(false));
+  sc::tensorboard::TensorBoard off(dir.path / "off", sc::tensorboard::TensorBoardOptions().enabled(false));
   off.attach(trainer);
   off.finish(sc::io::Json::object());
   CHECK(off.writer() == nullptr);
   CHECK_FALSE(fs::exists(dir.path / "off"));
-  CHECK_THROWS_WITH(sc::train::TensorBoard(dir.path, sc::train::TensorBoardOptions().log_every(0)),
+  CHECK_THROWS_WITH(sc::tensorboard::TensorBoard(dir.path, sc::tensorboard::TensorBoardOptions().log_every(0)),
                     SC_CONTAINS("TensorBoard: log_every must be >= 1, got 0"));
 }
 
@@ -224,7 +227,7 @@ TEST_CASE("a run stopped by Ctrl-C keeps the batch points of its last, unfinishe
   torch::optim::SGD sgd(model->parameters(), torch::optim::SGDOptions(0.1));
   sc::train::Trainer trainer(model, sgd, nullptr, sc::train::TrainerOptions().progress(sc::train::ProgressMode::kNone));
   {
-    sc::train::TensorBoard tb(dir.path, sc::train::TensorBoardOptions().log_every(1));
+    sc::tensorboard::TensorBoard tb(dir.path, sc::tensorboard::TensorBoardOptions().log_every(1));
     tb.attach(trainer);
     CHECK_THROWS_AS(trainer.fit(train, test, 2), sc::train::Interrupted);
     sc::train::clear_interrupt();
@@ -238,14 +241,17 @@ TEST_CASE("a write that fails part-way through the held batch points writes none
           "[io][tensorboard][train]") {
   sc_test::TempDir dir("tb-partial");
   // Every scalar is written (and synced) as it comes: the file-size limit stops the writes in the middle.
-  sc::train::TensorBoard tb(dir.path, sc::train::TensorBoardOptions().log_every(1).max_pending(1000).writer(
-                                          sc::io::EventWriterOptions().flush_secs(0).max_buffer_bytes(0)));
+  sc::tensorboard::TensorBoard tb(dir.path,
+                                  sc::tensorboard::TensorBoardOptions().log_every(1).max_pending(1000).writer(
+                                      sc::tensorboard::EventWriterOptions().flush_secs(0).max_buffer_bytes(0)));
   tb.writer()->flush();
   const auto path = tb.writer()->path();
   const auto before = fs::file_size(path);
   const auto loss = at::tensor(0.5, at::kDouble), logits = at::randn({2, 2});
   const auto target = at::tensor(std::vector<std::int64_t>{0, 1});
-  for (std::int64_t i = 0; i < 6; ++i) tb.on_batch_end(sc::train::BatchEnd{1, 1, i, 6, 0.1, loss, logits, target});
+  const auto figures = at::tensor(std::vector<double>{1.0, 1.0, 2.0});  // loss x records, correct, records
+  for (std::int64_t i = 0; i < 6; ++i)
+    tb.on_batch_end(sc::train::BatchEnd{1, 1, i, 6, 0.1, loss, logits, target, NAN, figures});
   rlimit old{};
   REQUIRE(::getrlimit(RLIMIT_FSIZE, &old) == 0);
   const auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
@@ -275,7 +281,7 @@ TEST_CASE("RecordWriter writes after what it flushed: a half record left at the 
           "[io][tensorboard]") {
   sc_test::TempDir dir("tb-tail");
   const auto path = dir.path / "records";
-  sc::io::RecordWriter w(path, "TensorBoard", 0);
+  sc::tensorboard::RecordWriter w(path, "TensorBoard", 0);
   w.write("first");
   w.flush();
   {  // what a failed write whose cut-back also failed leaves: part of a record after the last whole one

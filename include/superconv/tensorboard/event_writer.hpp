@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
-// TensorBoard event files written natively (no protobuf library): io::EventWriter makes
+// TensorBoard event files written natively (no protobuf library): EventWriter makes
 // `<log_dir>/events.out.tfevents.<10-digit seconds>.<host>.<pid>.<n>` and appends scalars, PNG images, histograms,
 // text and hyper-parameters as `tensorboard --logdir` and PyTorch's SummaryWriter expect them.
 #pragma once
 
-#include <superconv/io/histogram.hpp>
-#include <superconv/io/protobuf.hpp>
-#include <superconv/io/record_writer.hpp>
-#include <superconv/io/tensorboard_summary.hpp>
+#include <superconv/tensorboard/histogram.hpp>
+#include <superconv/tensorboard/protobuf.hpp>
+#include <superconv/tensorboard/record_writer.hpp>
+#include <superconv/tensorboard/summary.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -31,7 +31,7 @@
 #include <unistd.h>
 
 namespace superconv {
-namespace io {
+namespace tensorboard {
 
 /// How an EventWriter buffers. `EventWriterOptions().flush_secs(30).filename_suffix(".seed1")`
 struct EventWriterOptions {
@@ -54,7 +54,7 @@ inline double wall_time_now() {
 /// before a failure stay in the file and the unwritten ones stay queued for the next flush().
 ///
 /// ```
-/// io::EventWriter tb("runs/seed1");
+/// EventWriter tb("runs/seed1");
 /// tb.add_scalar("test/accuracy", 0.94, epoch);
 /// tb.flush();
 /// ```
@@ -148,5 +148,18 @@ class EventWriter {
   double last_flush_ = 0;
 };
 
+}  // namespace tensorboard
+
+// The names the writer had in superconv 0.1, when it lived in io/ (deprecated; they go in the next release).
+namespace io {
+using EventWriter [[deprecated("superconv::tensorboard::EventWriter (superconv/tensorboard/event_writer.hpp)")]] =
+    tensorboard::EventWriter;
+using EventWriterOptions
+    [[deprecated("superconv::tensorboard::EventWriterOptions (superconv/tensorboard/event_writer.hpp)")]] =
+        tensorboard::EventWriterOptions;
+using HParamList [[deprecated("superconv::tensorboard::HParamList (superconv/tensorboard/summary.hpp)")]] =
+    tensorboard::HParamList;
+using HParamValue [[deprecated("superconv::tensorboard::HParamValue (superconv/tensorboard/summary.hpp)")]] =
+    tensorboard::HParamValue;
 }  // namespace io
 }  // namespace superconv

@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: MIT
+// How a transform is called: with the batch information (BatchInfo) when it takes it, without otherwise - the one
+// dispatch Compose and the loaders share.
+#pragma once
+
+#include <superconv/transforms/batch_info.hpp>
+
+#include <ATen/ATen.h>
+#include <ATen/core/Generator.h>
+
+#include <type_traits>
+
+namespace superconv {
+namespace detail {  // (superconv::detail, where the transforms' other helpers live)
+
+template <typename T>
+constexpr bool takes_batch_info =
+    std::is_invocable_r<at::Tensor, const T&, const at::Tensor&, at::Generator&, const transforms::BatchInfo&>::value;
+template <typename T>
+constexpr bool takes_generator = std::is_invocable_r<at::Tensor, const T&, const at::Tensor&, at::Generator&>::value;
+
+/// Calls `t` with the batch information when it takes it, without otherwise.
+template <typename T>
+at::Tensor apply_transform(const T& t, const at::Tensor& x, at::Generator& gen, const transforms::BatchInfo& info) {
+  static_assert(takes_batch_info<T> || takes_generator<T>,
+                "a transform must be callable as at::Tensor(const at::Tensor&, at::Generator&) const, or with a "
+                "third const BatchInfo& argument");
+  if constexpr (takes_batch_info<T>) {
+    return t(x, gen, info);
+  } else {
+    return t(x, gen);
+  }
+}
+
+}  // namespace detail
+}  // namespace superconv
