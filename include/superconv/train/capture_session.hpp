@@ -27,7 +27,7 @@ namespace train {
 /// on the device from its current step; otherwise (no scheduler, or one stepped per epoch, or LRs a hook sets) it
 /// follows its groups' options, which before_step() copies to the device before every captured step - a replayed
 /// graph reads whatever the host set. The destructor returns the optimizer to host mode. `active`, when given,
-/// points to this session while it captures (and to nothing otherwise or after it).
+/// points to this CaptureSession while it captures (and to nothing otherwise or after it).
 class CaptureSession {
  public:
   CaptureSession(const TrainerOptions& options, const torch::nn::Module& model, torch::optim::Optimizer& optimizer,
@@ -75,7 +75,7 @@ class CaptureSession {
  private:
   optim::Scheduler* scheduler_;
   optim::DeviceSchedulable* schedulable_ = nullptr;
-  CaptureSession** active_;  // set to this session while it captures (the Trainer's), null when none
+  CaptureSession** active_;  // points to this object while it captures (the Trainer's), null when none
   bool fed_ = false;
   std::unique_ptr<CapturedStep> step_;
 };
