@@ -57,6 +57,15 @@ endif()
 
 unset(CMAKE_FIND_PACKAGE_TARGETS_GLOBAL)
 
+find_path(SUPERCONV_TURBOJPEG_INCLUDE_DIR NAMES turbojpeg.h)
+find_library(SUPERCONV_TURBOJPEG_LIBRARY NAMES turbojpeg)
+if(SUPERCONV_TURBOJPEG_INCLUDE_DIR AND SUPERCONV_TURBOJPEG_LIBRARY)
+  message(STATUS "superconv: libjpeg-turbo ${SUPERCONV_TURBOJPEG_LIBRARY} (JPEG decoding with DCT shrinking)")
+else()
+  message(STATUS "superconv: libjpeg-turbo not found (Debian/Ubuntu: libturbojpeg0-dev): JPEGs decode through "
+                 "stb_image, whole, and the shard tool cannot write JPEG")
+endif()
+
 find_path(SUPERCONV_STB_INCLUDE_DIR NAMES stb_image_write.h PATH_SUFFIXES stb)
 if(NOT SUPERCONV_STB_INCLUDE_DIR)
   message(FATAL_ERROR "superconv: stb_image_write.h not found (Debian/Ubuntu: apt-get install libstb-dev)")

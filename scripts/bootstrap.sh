@@ -49,6 +49,8 @@ case "$cmd" in
     build
     # shellcheck disable=SC2086
     ensure_tensorboard "${SUPERCONV_PYTHON:-$root/.venv/bin/python}" ${SUPERCONV_PIP_ARGS:-}
+    # shellcheck disable=SC2086
+    ensure_streaming_references "${SUPERCONV_PYTHON:-$root/.venv/bin/python}" ${SUPERCONV_PIP_ARGS:-}
     say "running the tests (ctest)"
     ctest --test-dir "$build" --output-on-failure -j"$(nproc)" --timeout 1500
     if [ "${CI:-}" = "true" ]; then

@@ -21,7 +21,7 @@ install_packages() {
   command -v ccache >/dev/null || missing+=(ccache)
   command -v python3 >/dev/null || missing+=(python3)
   python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
-  for p in libfmt-dev catch2 libstb-dev libcli11-dev nlohmann-json3-dev; do
+  for p in libfmt-dev catch2 libstb-dev libcli11-dev nlohmann-json3-dev libturbojpeg0-dev; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
   done
   if [ "${CI:-}" = "true" ]; then
@@ -47,6 +47,20 @@ configure() {  # $1 build dir, rest: extra cmake options; skipped when the same 
   cmake -S . -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release "-DCMAKE_PREFIX_PATH=$prefix" \
     -DCMAKE_CXX_COMPILER_LAUNCHER=ccache "$@" >/dev/null || return 1
   echo "$*" > "$stamp"
+}
+
+# The streaming tests compare superconv's shards and crops with webdataset's and torchvision's (tests/data/
+# check_streaming.py): installs webdataset, torchvision (the release matching the Python's torch), pillow and numpy
+# into the Python $1 (rest: pip options) unless they import (seconds on a second run). Without them those tests print
+# SKIPPED.
+ensure_streaming_references() {
+  local py=$1; shift
+  [ -x "$py" ] || command -v "$py" >/dev/null 2>&1 || return 0
+  "$py" -c 'import webdataset, PIL, numpy, importlib.util as u; assert u.find_spec("torchvision")' >/dev/null 2>&1 && return 0
+  local tv
+  tv=$("$py" -c 'import torch; v = torch.__version__.split("+")[0].split("."); print(f"0.{int(v[1]) + 15}.{v[2]}")' 2>/dev/null) || return 0
+  say "installing webdataset, torchvision==$tv, pillow and numpy into $("$py" -c 'import sys; print(sys.prefix)') (pip), for the streaming tests"
+  "$py" -m pip install -q "$@" webdataset "torchvision==$tv" pillow numpy || say "not installed: the streaming checks will be skipped"
 }
 
 # The TensorBoard tests read superconv's event files with TensorBoard itself: installs the tensorboard package into

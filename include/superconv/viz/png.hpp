@@ -53,6 +53,19 @@ inline void write_png(const std::filesystem::path& path, const std::uint8_t* rgb
   TORCH_CHECK(ok != 0, "write_png: cannot write ", path.string());
 }
 
+/// Raw RGB (row-major, 3 bytes a pixel) encoded as PNG bytes in memory (lossless), e.g. for a data shard.
+inline std::string encode_png(const std::uint8_t* rgb, int width, int height) {
+  TORCH_CHECK(width > 0 && height > 0, "encode_png: the image must not be empty, got ", width, "x", height);
+  std::string out;
+  const int ok = stbi_write_png_to_func(
+      [](void* context, void* data, int size) {
+        static_cast<std::string*>(context)->append(static_cast<const char*>(data), static_cast<std::size_t>(size));
+      },
+      &out, width, height, 3, rgb, width * 3);
+  TORCH_CHECK(ok != 0, "encode_png: stb_image_write failed");
+  return out;
+}
+
 inline void write_png(const std::filesystem::path& path, const Canvas& canvas) {
   write_png(path, canvas.pixels().data(), canvas.width(), canvas.height());
 }

@@ -1,0 +1,132 @@
+// SPDX-License-Identifier: MIT
+// Images decoded from their bytes on any thread: JPEG through libjpeg-turbo with its DCT-domain downscaling (1/2, 1/4,
+// 1/8) when the crop's output is that much smaller than the source, PNG (and JPEG without libjpeg-turbo) through
+// stb_image; and JPEG encoding, for writing shards.
+#pragma once
+
+#include <superconv/data/image_io.hpp>
+#include <superconv/data/resample.hpp>
+
+#include <c10/util/Exception.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#ifdef SUPERCONV_WITH_TURBOJPEG
+#include <turbojpeg.h>
+#endif
+
+namespace superconv {
+namespace data {
+
+/// A decoded RGB image, interleaved, and the factor it was shrunk by while decoding (1, 2, 4 or 8).
+struct RgbImage {
+  std::vector<std::uint8_t> hwc;
+  int height = 0, width = 0, shrink = 1;
+  std::string error;  ///< empty on success; otherwise what went wrong (the caller names the file and member)
+};
+
+/// The size of a JPEG or PNG from its header (no decoding); false when the bytes are neither.
+inline bool image_size(const std::string& bytes, int& height, int& width) {
+  int c = 0;
+  return stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()), &width,
+                               &height, &c) != 0;
+}
+
+/// The largest shrink (8, 4, 2 or 1) at which `box` of the source still covers out_h x out_w pixels: decoding a
+/// JPEG that much smaller loses nothing the resize to the output would keep.
+inline int jpeg_shrink_for(const Box& box, int out_h, int out_w) {
+  for (int s : {8, 4, 2}) {
+    if (box.width() / s >= out_w && box.height() / s >= out_h) return s;
+  }
+  return 1;
+}
+
+/// Whether this build decodes JPEG with libjpeg-turbo (DCT-domain shrinking) rather than stb_image.
+inline bool has_turbojpeg() {
+#ifdef SUPERCONV_WITH_TURBOJPEG
+  return true;
+#else
+  return false;
+#endif
+}
+
+/// Decodes JPEG or PNG `bytes` to RGB, a JPEG shrunk by `shrink` (1, 2, 4, 8) in the DCT domain where libjpeg-turbo
+/// is there (elsewhere it decodes whole: `shrink` of the result says which happened). Never throws; no ATen.
+inline RgbImage decode_rgb(const std::string& bytes, bool jpeg, int shrink = 1) {
+  RgbImage out;
+  if (bytes.empty()) {
+    out.error = "empty (0 bytes), not an image";
+    return out;
+  }
+#ifdef SUPERCONV_WITH_TURBOJPEG
+  if (jpeg) {
+    tjhandle tj = tjInitDecompress();
+    if (tj == nullptr) {
+      out.error = "libjpeg-turbo could not start a decoder";
+      return out;
+    }
+    int w = 0, h = 0, sub = 0, space = 0;
+    const auto* buf = reinterpret_cast<const unsigned char*>(bytes.data());
+    const auto n = static_cast<unsigned long>(bytes.size());
+    if (tjDecompressHeader3(tj, buf, n, &w, &h, &sub, &space) != 0) {
+      out.error = std::string("not a JPEG (libjpeg-turbo: ") + tjGetErrorStr2(tj) + ")";
+      tjDestroy(tj);
+      return out;
+    }
+    const tjscalingfactor factor{1, shrink};
+    out.width = TJSCALED(w, factor), out.height = TJSCALED(h, factor), out.shrink = shrink;
+    out.hwc.resize(static_cast<std::size_t>(out.width) * static_cast<std::size_t>(out.height) * 3);
+    if (tjDecompress2(tj, buf, n, out.hwc.data(), out.width, 0, out.height, TJPF_RGB, TJFLAG_ACCURATEDCT) != 0 &&
+        tjGetErrorCode(tj) == TJERR_FATAL) {
+      out.error = std::string("corrupt JPEG (libjpeg-turbo: ") + tjGetErrorStr2(tj) + ")";
+      out.hwc.clear();
+    }
+    tjDestroy(tj);
+    return out;
+  }
+#endif
+  int w = 0, h = 0, c = 0;
+  stbi_uc* pixels = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
+                                          static_cast<int>(bytes.size()), &w, &h, &c, 3);
+  if (pixels == nullptr) {
+    const char* why = stbi_failure_reason();
+    out.error = std::string("cannot decode as ") + (jpeg ? "JPEG" : "PNG") +
+                " (stb_image: " + (why ? why : "unknown error") + "): corrupt, truncated or not an image";
+    return out;
+  }
+  out.height = h, out.width = w, out.shrink = 1;
+  out.hwc.assign(pixels, pixels + static_cast<std::size_t>(h) * static_cast<std::size_t>(w) * 3);
+  stbi_image_free(pixels);
+  return out;
+}
+
+/// Encodes interleaved RGB pixels as a JPEG of `quality` (1-100; 4:2:0 chroma as PIL's default) with libjpeg-turbo
+/// (an error in a build without it).
+inline std::string encode_jpeg(const std::uint8_t* rgb, int height, int width, int quality = 90) {
+  TORCH_CHECK(quality >= 1 && quality <= 100, "encode_jpeg: quality must be in 1..100, got ", quality);
+  TORCH_CHECK(height > 0 && width > 0, "encode_jpeg: the image must not be empty, got ", height, "x", width);
+#ifdef SUPERCONV_WITH_TURBOJPEG
+  tjhandle tj = tjInitCompress();
+  TORCH_CHECK(tj != nullptr, "encode_jpeg: libjpeg-turbo could not start an encoder");
+  unsigned char* buf = nullptr;
+  unsigned long n = 0;
+  const int rc = tjCompress2(tj, rgb, width, 0, height, TJPF_RGB, &buf, &n, TJSAMP_420, quality, TJFLAG_ACCURATEDCT);
+  std::string out = rc == 0 ? std::string(reinterpret_cast<const char*>(buf), n) : std::string();
+  const std::string why = rc == 0 ? "" : tjGetErrorStr2(tj);
+  tjFree(buf);
+  tjDestroy(tj);
+  TORCH_CHECK(rc == 0, "encode_jpeg: libjpeg-turbo failed: ", why);
+  return out;
+#else
+  (void)rgb;
+  TORCH_CHECK(false,
+              "encode_jpeg: this build has no libjpeg-turbo (Debian/Ubuntu: apt-get install libturbojpeg0-dev, "
+              "then configure again)");
+  return {};
+#endif
+}
+
+}  // namespace data
+}  // namespace superconv

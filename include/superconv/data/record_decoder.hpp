@@ -1,0 +1,60 @@
+// SPDX-License-Identifier: MIT
+// One streamed record made into its batch slot: read from its file or shard, its crop decided (torchvision's
+// RandomResizedCrop or Resize + CenterCrop) before decoding, decoded (a JPEG shrunk in the DCT domain when the crop
+// allows), resampled to the output size and, when drawn, mirrored. Runs on decoding threads.
+#pragma once
+
+#include <superconv/data/crop_box.hpp>
+#include <superconv/data/image_decode.hpp>
+#include <superconv/data/resample.hpp>
+#include <superconv/data/sample_source.hpp>
+#include <superconv/data/streaming_loader_options.hpp>
+#include <superconv/data/tar.hpp>
+#include <superconv/system/error_message.hpp>
+
+#include <algorithm>
+#include <cstdint>
+#include <exception>
+#include <string>
+#include <utility>
+
+namespace superconv {
+namespace data {
+
+/// Decodes record `index` of `source` as `options` say for epoch `epoch` into `out` (image_size x image_size x 3
+/// bytes, RGB). The crop and the flip are drawn from SplitMix::for_record(seed, epoch, index): the same on any thread
+/// and in any run. Returns "" or what went wrong, naming the file and member; never throws (no ATen: any thread).
+inline std::string decode_record(const SampleSource& source, std::int64_t index, const StreamingLoaderOptions& options,
+                                 std::int64_t epoch, std::uint8_t* out) {
+  const auto& r = source.records[static_cast<std::size_t>(index)];
+  const auto s = static_cast<int>(options.image_size());
+  try {
+    const auto bytes = read_member(source.files[r.file], r.offset, r.size, r.member);
+    int h = 0, w = 0;
+    if (!image_size(bytes, h, w)) return source.where(r) + ": not a JPEG or PNG image";
+    auto gen = SplitMix::for_record(options.batches().seed(), epoch, index);
+    const auto box = options.augment() ? random_resized_crop(h, w, options.crop(), gen)
+                                       : resize_center_crop(h, w, options.resize_or_default(), s);
+    const int shrink = r.jpeg && options.dct_scaling() ? jpeg_shrink_for(box, s, s) : 1;
+    const auto img = decode_rgb(bytes, r.jpeg, shrink);
+    if (!img.error.empty()) return source.where(r) + ": " + img.error;
+    const double f = static_cast<double>(img.shrink);
+    const Box scaled{box.x0 / f, box.y0 / f, std::min(box.x1 / f, static_cast<double>(img.width)),
+                     std::min(box.y1 / f, static_cast<double>(img.height))};
+    resample(img.hwc.data(), img.height, img.width, 3, scaled, s, s, out);
+    if (options.augment() && options.flip() && (gen.next() & 1)) {
+      for (int y = 0; y < s; ++y) {
+        auto* row = out + static_cast<std::size_t>(y) * s * 3;
+        for (int a = 0, b = s - 1; a < b; ++a, --b) {
+          for (int c = 0; c < 3; ++c) std::swap(row[a * 3 + c], row[b * 3 + c]);
+        }
+      }
+    }
+    return {};
+  } catch (const std::exception& e) {
+    return source.where(r) + ": " + system::error_message(e);
+  }
+}
+
+}  // namespace data
+}  // namespace superconv
