@@ -144,8 +144,27 @@ inline std::string pax_path(std::string_view records) {
 /// path) and the offset and size of its bytes. Directories, links and other entries are skipped. A header whose
 /// checksum fails, a number that is not one, or a member that runs past the end of the file is an error naming the
 /// file, the offset and the member: a corrupt or truncated shard never yields a member that is not there.
-inline std::vector<TarMember> list_tar(const std::filesystem::path& path) {
-  detail::ReadOnlyFile f(path);
+inline std::vector<TarMember> list_tar(const std::filesystem::path& path);
+
+namespace detail {
+/// An archive in memory, read as ReadOnlyFile reads a file (what the fuzz target feeds list_tar_from).
+class MemoryFile {
+ public:
+  explicit MemoryFile(std::string_view bytes) : bytes_(bytes) {}
+  std::uint64_t size() const { return bytes_.size(); }
+  bool read_at(std::uint64_t offset, char* out, std::size_t n) const {
+    if (offset > bytes_.size() || n > bytes_.size() - offset) return false;
+    std::memcpy(out, bytes_.data() + offset, n);
+    return true;
+  }
+
+ private:
+  std::string_view bytes_;
+};
+
+/// list_tar over anything with size() and read_at(): `path` names it in errors.
+template <typename File>
+std::vector<TarMember> list_tar_from(const File& f, const std::filesystem::path& path) {
   std::vector<TarMember> out;
   std::uint64_t at = 0;
   std::string long_name;
@@ -165,6 +184,8 @@ inline std::vector<TarMember> list_tar(const std::filesystem::path& path) {
                 at, " needs ", usize, " bytes, the file ends ", f.size() - data, " bytes after its header");
     const char type = h[156];
     if (type == 'L' || type == 'x') {  // the next member's name: GNU long name, or a pax path record
+      TORCH_CHECK(usize <= (std::uint64_t{1} << 20), "tar: ", path.string(), " is corrupt: the name record at offset ",
+                  at, " has ", usize, " bytes");
       std::string bytes(usize, '\0');
       TORCH_CHECK(f.read_at(data, bytes.data(), usize), "tar: cannot read ", path.string(), " at offset ", data);
       long_name = type == 'L' ? detail::tar_string(bytes.data(), bytes.size()) : detail::pax_path(bytes);
@@ -185,6 +206,11 @@ inline std::vector<TarMember> list_tar(const std::filesystem::path& path) {
   TORCH_CHECK(at == f.size(), "tar: ", path.string(), " is truncated: ", f.size() - at, " bytes at offset ", at,
               " are not a whole header");
   return out;  // no end-of-archive blocks (some writers leave them out): every member was whole
+}
+}  // namespace detail
+
+inline std::vector<TarMember> list_tar(const std::filesystem::path& path) {
+  return detail::list_tar_from(detail::ReadOnlyFile(path), path);
 }
 
 /// The bytes of a member (or any range) of `file`, read at `offset`; the error names the file and what was read.
