@@ -77,6 +77,24 @@ cmp -s "$WORK/a.csv" "$WORK/b.csv" || fail "interrupted + resumed run differs: $
 [ "$(json "$WORK/a/summary.json" "d['final_test_accuracy']")" = "$(json "$WORK/b/summary.json" "d['final_test_accuracy']")" ] ||
   fail "final accuracy differs after resume"
 
+# CIFAR-10 from WebDataset shards (superconv_shards, PNG: lossless): read into memory, the same run to the bit as from
+# the binary files; streamed (StreamingLoader), it learns as well.
+SHARDS=$(dirname "$EXE")/superconv_shards
+if [ -x "$SHARDS" ]; then
+  "$SHARDS" write --from cifar10 --input "$data" --split train --out "$WORK/shards/train" >/dev/null 2>&1 &&
+    "$SHARDS" write --from cifar10 --input "$data" --split test --out "$WORK/shards/test" >/dev/null 2>&1 ||
+    fail "superconv_shards could not write CIFAR-10's shards"
+  "$EXE" "${args[@]}" --shards "$WORK/shards" --no-tensorboard --out "$WORK/sh" >"$WORK/sh.log" 2>&1 ||
+    fail "--shards exited $?: $(tail -5 "$WORK/sh.log")"
+  cut -d, -f1-7 "$WORK/sh/metrics.csv" >"$WORK/sh.csv"
+  cmp -s "$WORK/a.csv" "$WORK/sh.csv" || fail "--shards differs from the binary files: $(diff "$WORK/a.csv" "$WORK/sh.csv")"
+  "$EXE" "${args[@]}" --shards "$WORK/shards" --stream --no-tensorboard --out "$WORK/st" >"$WORK/st.log" 2>&1 ||
+    fail "--stream exited $?: $(tail -5 "$WORK/st.log")"
+  st=$(json "$WORK/st/summary.json" "d['final_test_accuracy']")
+  python3 -c "import sys; sys.exit(0 if float('$st') > 0.5 else 1)" || fail "--stream: TTA accuracy $st (want > 0.5)"
+  grep -q "streaming: .* decoding threads" "$WORK/st.log" || fail "--stream does not say how it streams"
+fi
+
 # Bad options: exit 2 naming the option.
 expect2() {
   "$EXE" "$@" >"$WORK/bad.log" 2>&1
@@ -90,6 +108,7 @@ expect2 --tta all
 expect2 --optimizer adam
 expect2 --train-limit 100 --batch-size 500
 expect2 --muon-momentum nan
+expect2 --stream
 
 # --optimizer sgd is airbench94: its batch, logit scale and epochs unless given, Lookahead from epoch 4 (2 steps an
 # epoch here: it starts at step 10, the copy-back ends epochs 5 and 6), and it learns.

@@ -19,6 +19,13 @@ inline void add_options(CLI::App& app, Cli& c) {
   auto& h = c.h;
   const auto pos = positive(), nonneg = nonnegative();
   app.add_option("--data", h.data, "CIFAR-10 binary folder (default: $SUPERCONV_DATA or ./data/cifar-10-batches-bin)");
+  app.add_option("--shards", h.shards,
+                 "read CIFAR-10 from WebDataset shards instead: DIR/train and DIR/test "
+                 "(superconv_shards write --from cifar10)");
+  app.add_flag("--stream,!--no-stream", h.stream,
+               "stream the training set from --shards (StreamingLoader) instead "
+               "of reading it into memory")
+      ->check(boolean);
   app.add_option("--out", c.out, "run folder (default: runs/<date-time>)");
   app.add_option("--resume", c.resume, "continue the run in this folder (or its checkpoint.pt) with its options");
   app.add_option("--epochs", h.epochs, "epochs")->check(pos)->capture_default_str();
@@ -68,7 +75,7 @@ inline void settle(CLI::App& app, Cli& c) {
   auto& h = c.h;
   if (!c.resume.empty()) {
     c.out = sc::io::run_folder_of(c.resume).string();
-    h = sc::io::resume_settings(c.out, Json(h), given_keys(app), {"data", "device", "threads"});
+    h = sc::io::resume_settings(c.out, Json(h), given_keys(app), {"data", "shards", "device", "threads"});
   } else if (h.optimizer == "sgd") {  // airbench94's own settings where not given
     const auto given = given_keys(app);
     const auto unless_given = [&](const char* key, auto& field, auto value) {
@@ -78,6 +85,7 @@ inline void settle(CLI::App& app, Cli& c) {
     unless_given("batch_size", h.batch_size, std::int64_t{1024});
     unless_given("logit_scale", h.logit_scale, 1.0 / 9);
   }
+  if (h.stream && h.shards.empty()) throw CLI::ValidationError("--stream needs --shards (the shards it streams)");
   if (h.train_limit > 0 && h.train_limit < h.batch_size)
     throw CLI::ValidationError(
         fmt::format("--train-limit {} is below --batch-size {}: the last partial batch is "

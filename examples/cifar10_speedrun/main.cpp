@@ -38,31 +38,27 @@ struct Hyperparameters {
   std::int64_t train_limit = 0, test_limit = 0;          // first N records (0: all)
   int amp = -1, channels_last = -1;                      // -1: on for CUDA and for CPUs with native bf16
   std::uint64_t seed = 0;
-  std::int64_t runs = 1;  // seeds seed..seed+runs-1
-  std::string data, device = "auto";
-  int threads = 0;  // CPU threads (0: all cores)
+  std::int64_t runs = 1;                      // seeds seed..seed+runs-1
+  std::string data, shards, device = "auto";  // shards: DIR/train and DIR/test instead of the binary files
+  bool stream = false;                        // stream the training shards rather than read them into memory
+  int threads = 0;                            // CPU threads (0: all cores)
 };
 NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Hyperparameters, epochs, batch_size, whiten_bias_epochs, optimizer,
                                                 muon_lr, muon_momentum, bias_lr, head_lr, sgd_momentum, ns_steps,
                                                 sgd_lr, sgd_weight_decay, bias_scaler, logit_scale, cuda_graphs,
                                                 weight_decay, label_smoothing, whiten_eps, whiten_images, translate,
                                                 flip, tta, eval_every, train_limit, test_limit, amp, channels_last,
-                                                tensorboard, seed, runs, data, device, threads)
+                                                tensorboard, seed, runs, data, shards, stream, device, threads)
 
 #include "cli.hpp"         // the option table and its checks
+#include "data.hpp"        // CIFAR-10 from its binary files or its shards (--shards, --stream)
 #include "optimizers.hpp"  // Muon (airbench94_muon) or SGD (airbench94)
 
-// The data every seed shares: CIFAR-10, or its first --train-limit / --test-limit records.
-struct Data {
-  sc::data::Dataset train, test;
-};
-Data load_cifar10(const Hyperparameters& h) {
-  const auto root = sc::data::resolve_cifar10_dir(h.data);
-  Data d{sc::data::Cifar10(root, sc::data::Split::kTrain).limit(h.train_limit).dataset(),
-         sc::data::Cifar10(root, sc::data::Split::kTest).limit(h.test_limit).dataset()};
-  std::cout << fmt::format("data CIFAR-10 {}: train {}, test {}\n", root.string(), d.train.size(), d.test.size());
-  return d;
-}
+template <typename TrainLoader>
+Json train_and_report(const Hyperparameters& h, const fs::path& folder, const Data& data,
+                      const sc::distributed::Process& process, const sc::io::ResumePoint& point,
+                      const sc::io::RunStart& start, const Json& world, TrainLoader& train,
+                      sc::data::DeviceLoader& test);
 
 // One seed's run in `folder`: data -> whitening -> Muon + SGD groups -> train -> TTA evaluation -> files.
 Json run(Hyperparameters h, const fs::path& folder, const Data& data, const sc::distributed::Process& process,
@@ -78,8 +74,25 @@ Json run(Hyperparameters h, const fs::path& folder, const Data& data, const sc::
   auto opts = sc::data::DeviceLoaderOptions(per_rank).rank(replicas.rank()).world_size(replicas.size());
   opts.device(process.runtime.device).seed(h.seed).channels_last(h.channels_last).drop_last(true);
   opts.mean(sc::data::cifar10_mean()).std(sc::data::cifar10_std());
-  sc::data::DeviceLoader train(data.train.images, data.train.targets, opts);
   sc::data::DeviceLoader test(data.test.images, data.test.targets, opts.shuffle(false).drop_last(false));
+  opts.shuffle(true).drop_last(true);
+  if (data.stream) {  // 32 x 32 records at 32 x 32: Resize(32) + CenterCrop(32) takes them as they are
+    auto streamed = sc::data::StreamingLoaderOptions(32).resize(32).augment(false).batches(opts);
+    sc::data::StreamingLoader train(data.stream, streamed);
+    std::cout << "streaming: " << train.describe() << "\n";
+    return train_and_report(h, folder, data, process, point, start, world, train, test);
+  }
+  sc::data::DeviceLoader train(data.train.images, data.train.targets, opts);
+  return train_and_report(h, folder, data, process, point, start, world, train, test);
+}
+
+// The rest of a run, whichever loader trains: augmentation, whitening, optimizer, training, TTA evaluation, files.
+template <typename TrainLoader>
+Json train_and_report(const Hyperparameters& h, const fs::path& folder, const Data& data,
+                      const sc::distributed::Process& process, const sc::io::ResumePoint& point,
+                      const sc::io::RunStart& start, const Json& world, TrainLoader& train,
+                      sc::data::DeviceLoader& test) {
+  auto& replicas = *process.replicas;
   namespace T = sc::transforms;
   const auto translate = T::RandomTranslate(h.translate);
   if (h.flip == "alternating")
@@ -100,7 +113,7 @@ Json run(Hyperparameters h, const fs::path& folder, const Data& data, const sc::
   auto [optimizer, schedule] =
       h.optimizer == "muon" ? muon_recipe(*model, h, steps_per_epoch) : sgd_recipe(*model, h, steps_per_epoch);
   sc::io::ModelCard card;  // what predict needs to rebuild the model
-  card.architecture = "airbench", card.widths = model->options.widths(), card.classes = data.train.classes;
+  card.architecture = "airbench", card.widths = model->options.widths(), card.classes = data.test.classes;
   card.num_classes = 10, card.logit_scale = model->scale();
   card.mean = sc::data::cifar10_mean(), card.std = sc::data::cifar10_std();
   if (replicas.is_main())

@@ -6,12 +6,13 @@
 #include <superconv/random.hpp>
 #include <superconv/version.hpp>
 
-// Process set-up: CPUs, threads, the heap, atomic files, workers, error messages.
+// Process set-up: CPUs, threads, the heap, atomic files, workers, prefetching, error messages.
 #include <superconv/system/atomic_file.hpp>
 #include <superconv/system/cpus.hpp>
 #include <superconv/system/error_message.hpp>
 #include <superconv/system/heap.hpp>
 #include <superconv/system/ordered_workers.hpp>
+#include <superconv/system/prefetcher.hpp>
 #include <superconv/system/runtime.hpp>
 
 // Schedules (One Cycle, cyclic LR, piecewise linear), the LR range test, optimizers (FusedSGD, Muon), groups.
@@ -35,6 +36,7 @@
 
 // Pictures without a plotting program: canvas, charts, image grids, heat maps, PNG.
 #include <superconv/viz/canvas.hpp>
+#include <superconv/viz/chart_data.hpp>
 #include <superconv/viz/heatmap.hpp>
 #include <superconv/viz/image_grid.hpp>
 #include <superconv/viz/line_chart.hpp>
@@ -95,19 +97,33 @@
 #include <superconv/train/training_mode_guard.hpp>
 #include <superconv/train/tta.hpp>
 
-// Data sets and loaders: CIFAR-10/100, image folders, tensors, the whole set on the device.
+// Data sets and loaders: CIFAR-10/100, image folders, tensors, the whole set on the device, shards streamed.
 #include <superconv/data/cifar10.hpp>
 #include <superconv/data/cifar100.hpp>
+#include <superconv/data/crop_box.hpp>
 #include <superconv/data/dataset.hpp>
 #include <superconv/data/device_loader.hpp>
 #include <superconv/data/device_loader_options.hpp>
+#include <superconv/data/image_decode.hpp>
 #include <superconv/data/image_folder.hpp>
 #include <superconv/data/image_io.hpp>
+#include <superconv/data/record_decoder.hpp>
+#include <superconv/data/resample.hpp>
+#include <superconv/data/sample_source.hpp>
+#include <superconv/data/shard_conversion.hpp>
+#include <superconv/data/shard_index.hpp>
+#include <superconv/data/shard_writer.hpp>
+#include <superconv/data/source_dataset.hpp>
+#include <superconv/data/streaming_loader.hpp>
+#include <superconv/data/streaming_loader_options.hpp>
+#include <superconv/data/streaming_order.hpp>
+#include <superconv/data/tar.hpp>
 
 // TensorBoard event files, written natively (no protobuf library), and the Trainer hook that writes them.
 #include <superconv/tensorboard/crc32c.hpp>
 #include <superconv/tensorboard/event_writer.hpp>
 #include <superconv/tensorboard/histogram.hpp>
+#include <superconv/tensorboard/hparams.hpp>
 #include <superconv/tensorboard/png_header.hpp>
 #include <superconv/tensorboard/protobuf.hpp>
 #include <superconv/tensorboard/record.hpp>

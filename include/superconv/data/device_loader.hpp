@@ -39,7 +39,7 @@ namespace data {
 /// ```
 class DeviceLoader {
  public:
-  using Transform = std::function<at::Tensor(const at::Tensor&, at::Generator&, const transforms::BatchInfo&)>;
+  using Transform = superconv::detail::BatchTransform;
 
   DeviceLoader(const at::Tensor& images, const at::Tensor& targets, DeviceLoaderOptions options = {})
       : options_(std::move(options)) {
@@ -63,19 +63,7 @@ class DeviceLoader {
   /// `std::function` or `nullptr` means no transform.
   template <typename T>
   void set_transform(T transform) {
-    static_assert(superconv::detail::takes_generator<T> || superconv::detail::takes_batch_info<T>,
-                  "DeviceLoader::set_transform: the transform must be callable as at::Tensor(const at::Tensor&, "
-                  "at::Generator&) const, optionally with a third const transforms::BatchInfo& argument");
-    if constexpr (std::is_constructible_v<bool, const T&>) {  // std::function, a function pointer
-      if (!static_cast<bool>(transform)) {
-        transform_ = nullptr;
-        return;
-      }
-    }
-    transform_ = [t = std::move(transform)](const at::Tensor& x, at::Generator& gen,
-                                            const transforms::BatchInfo& info) {
-      return superconv::detail::apply_transform(t, x, gen, info);
-    };
+    transform_ = superconv::detail::make_batch_transform(std::move(transform));
   }
 
   /// No transform: batches are normalised and converted only.

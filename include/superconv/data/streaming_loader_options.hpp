@@ -6,9 +6,12 @@
 #include <superconv/data/crop_box.hpp>
 #include <superconv/data/device_loader_options.hpp>
 
+#include <c10/util/Exception.h>
+#include <fmt/format.h>
 #include <torch/arg.h>
 
 #include <cstdint>
+#include <string>
 
 namespace superconv {
 namespace data {
@@ -42,6 +45,27 @@ struct StreamingLoaderOptions {
  public:
   /// The shard count (the engine checks it against the replicas).
   int world_size() const { return batches_.world_size(); }
+  /// Checks the options; the error names the option and the value.
+  void check() const {
+    TORCH_CHECK(image_size_ > 0 && image_size_ <= 16384, "StreamingLoader: image_size must be in 1..16384, got ",
+                image_size_);
+    TORCH_CHECK(resize_ >= 0, "StreamingLoader: resize must be >= 0, got ", resize_);
+    TORCH_CHECK(resize_or_default() >= image_size_, "StreamingLoader: resize (", resize_or_default(),
+                ") must be >= image_size (", image_size_, ")");
+    TORCH_CHECK(workers_ >= 0, "StreamingLoader: workers must be >= 0 (0: all usable CPUs), got ", workers_);
+    TORCH_CHECK(prefetch_ >= 1, "StreamingLoader: prefetch must be >= 1, got ", prefetch_);
+    crop_.check();
+    batches_.check(3);
+  }
+  /// The decoding threads, the prefetch and the memory that bounds, e.g. "8 decoding threads (libjpeg-turbo), 4
+  /// batches ahead (4 x 256 x 224 x 224 x 3 bytes = 154 MB pinned)".
+  std::string describe(int workers, bool turbojpeg) const {
+    const auto s = image_size_, b = static_cast<std::int64_t>(batches_.batch_size());
+    const double mb = static_cast<double>(prefetch_ * b * s * s * 3) / 1e6;
+    return fmt::format("{} decoding threads ({}), {} batches ahead ({} x {} x {} x {} x 3 bytes = {:.0f} MB{})",
+                       workers, turbojpeg ? "libjpeg-turbo" : "stb_image", prefetch_, prefetch_, b, s, s, mb,
+                       batches_.device().is_cuda() ? " pinned" : "");
+  }
   std::int64_t resize_or_default() const {
     return resize_ > 0 ? resize_ : static_cast<std::int64_t>(static_cast<double>(image_size_) / 0.875 + 0.5);
   }

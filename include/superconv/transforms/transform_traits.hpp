@@ -8,7 +8,9 @@
 #include <ATen/ATen.h>
 #include <ATen/core/Generator.h>
 
+#include <functional>
 #include <type_traits>
+#include <utility>
 
 namespace superconv {
 namespace detail {  // (superconv::detail, where the transforms' other helpers live)
@@ -30,6 +32,24 @@ at::Tensor apply_transform(const T& t, const at::Tensor& x, at::Generator& gen, 
   } else {
     return t(x, gen);
   }
+}
+
+/// A batch transform as the loaders keep it: any transform callable with or without the batch information.
+using BatchTransform = std::function<at::Tensor(const at::Tensor&, at::Generator&, const transforms::BatchInfo&)>;
+
+/// `transform` as a BatchTransform (called the way it accepts); an empty std::function or a null function pointer
+/// gives an empty one (no transform).
+template <typename T>
+BatchTransform make_batch_transform(T transform) {
+  static_assert(takes_generator<T> || takes_batch_info<T>,
+                "set_transform: the transform must be callable as at::Tensor(const at::Tensor&, at::Generator&) "
+                "const, optionally with a third const transforms::BatchInfo& argument");
+  if constexpr (std::is_constructible_v<bool, const T&>) {  // std::function, a function pointer
+    if (!static_cast<bool>(transform)) return nullptr;
+  }
+  return [t = std::move(transform)](const at::Tensor& x, at::Generator& gen, const transforms::BatchInfo& info) {
+    return apply_transform(t, x, gen, info);
+  };
 }
 
 }  // namespace detail
