@@ -55,6 +55,32 @@ assert a["final_test_accuracy"] == b["final_test_accuracy"]
 print("--epochs 0 --init-weights model.pt: same test loss", b["final_test_loss"])
 EOF
 
+# 3b. Streamed (data::StreamingLoader): the folder's PNGs in place, then the same as WebDataset shards written by
+#     superconv_shards - RandomResizedCrop and flip while decoding, Cutout on the device; each learns the classes.
+shards_tool=$(dirname "$exe")/superconv_shards
+for how in folder shards; do
+  if [ "$how" = shards ]; then
+    for part in train test; do
+      "$shards_tool" write --from folder --input "$work/images/$part" --out "$work/shards/$part" --shard-size 50 \
+        > "$work/shards-$part.log" 2>&1 || fail "superconv_shards write exited $?: $(tail -3 "$work/shards-$part.log")"
+    done
+    args=("${common[@]:2}" --dataset shards --train-dir "$work/shards/train" --test-dir "$work/shards/test")
+  else
+    args=("${common[@]}" --train-dir "$work/images/train" --test-dir "$work/images/test" --stream on)
+  fi
+  "$exe" "${args[@]}" --epochs 6 --out "$work/stream-$how" > "$work/stream-$how.log" 2>&1 ||
+    { tail -20 "$work/stream-$how.log"; fail "streaming the $how exited $?"; }
+  grep -q "^streaming: .*decoding threads" "$work/stream-$how.log" || fail "the streamed $how run does not say so"
+  sacc=$("$python" -c "import json,sys; print(json.load(open(sys.argv[1]))['final_test_accuracy'])" \
+    "$work/stream-$how/summary.json")
+  "$python" -c "import sys; sys.exit(0 if float(sys.argv[1]) >= 0.9 else 1)" "$sacc" ||
+    fail "streamed $how: test accuracy $sacc, expected >= 0.9"
+  [ -s "$work/stream-$how/confusion.png" ] || fail "the streamed $how run has no confusion.png"
+  echo "streamed $how: test accuracy $sacc"
+done
+"$exe" "${common[@]}" --train-dir "$work/images/train" --stream on --out "$work/bad" > "$work/bad.log" 2>&1
+[ $? = 2 ] && grep -q -- "--stream on needs --test-dir" "$work/bad.log" || fail "--stream on without --test-dir"
+
 # 4. CIFAR-100 through the recipe: crafted files in the binary format (random pixels; coarse label = fine % 20),
 #    coarse labels: 20 classes from the data, their names in predictions.csv and the model card.
 "$python" - "$work/cifar100" <<'EOF' || fail "could not write crafted CIFAR-100 files"

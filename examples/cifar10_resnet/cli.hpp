@@ -25,8 +25,8 @@ struct Cli {
 inline void add_options(CLI::App& app, Cli& c) {
   auto& h = c.h;
   const auto pos = positive(), nonneg = nonnegative();
-  app.add_option("--dataset", h.dataset, "cifar10|cifar100|folder")
-      ->check(CLI::IsMember({"cifar10", "cifar100", "folder"}))
+  app.add_option("--dataset", h.dataset, "cifar10|cifar100|folder|shards")
+      ->check(CLI::IsMember({"cifar10", "cifar100", "folder", "shards"}))
       ->capture_default_str();
   app.add_option("--data", h.data,
                  "CIFAR binary folder (default: $SUPERCONV_DATA or ./data/cifar-10-batches-bin; CIFAR-100: "
@@ -38,7 +38,12 @@ inline void add_options(CLI::App& app, Cli& c) {
   app.add_option("--holdout", h.holdout, "--dataset folder without --test-dir: fraction held out for testing")
       ->check(number("FRACTION", "in (0, 1)", [](double v) { return v > 0 && v < 1; }));
   app.add_option("--split-seed", h.split_seed, "seed of the --holdout split")->check(nonneg);
-  app.add_option("--image-size", h.image_size, "--dataset folder: images resized to N x N pixels")
+  app.add_option("--stream", h.stream,
+                 "folder|shards: read as training goes (auto: shards, or a folder too large "
+                 "for memory)")
+      ->check(CLI::IsMember({"auto", "on", "off"}));
+  app.add_option("--workers", h.workers, "streaming: decoding threads (0: the usable CPUs)")->check(nonneg);
+  app.add_option("--image-size", h.image_size, "--dataset folder|shards: images resized (or cropped) to N x N pixels")
       ->check(in_range(16, 4096));
   app.add_option("--bad-images", h.bad_images, "--dataset folder: stop at an unreadable image, or skip and count")
       ->check(CLI::IsMember({"stop", "skip"}));
@@ -136,10 +141,13 @@ inline void settle(CLI::App& app, Cli& c) {
   need(h.epochs > 0 || !c.schedule_only, "--schedule-only needs --epochs > 0");
   need(h.epochs == 0 || h.peak_epoch < h.epochs,
        fmt::format("--peak-epoch ({}) must be below --epochs ({})", h.peak_epoch, h.epochs));
-  const bool folder = h.dataset == "folder";
+  const bool folder = h.dataset == "folder" || h.dataset == "shards";
   need(!folder || !h.train_dir.empty(), "--dataset folder needs --train-dir (and --test-dir or --holdout)");
   need(folder || (h.train_dir.empty() && h.test_dir.empty()),
-       fmt::format("--train-dir/--test-dir need --dataset folder (--dataset is {})", h.dataset));
+       fmt::format("--train-dir/--test-dir need --dataset folder or shards (--dataset is {})", h.dataset));
+  need(h.dataset != "shards" || !h.test_dir.empty(), "--dataset shards needs --test-dir (the test shards)");
+  need(h.stream != "on" || folder, "--stream on needs --dataset folder or shards");
+  need(h.stream != "on" || !h.test_dir.empty(), "--stream on needs --test-dir (a streamed set is not split)");
   need(h.dataset == "cifar100" || h.labels == "fine", "--labels needs --dataset cifar100");
   need(h.momentum_min <= h.momentum_max,
        fmt::format("--momentum-min ({}) must not exceed --momentum-max ({})", h.momentum_min, h.momentum_max));
@@ -147,7 +155,7 @@ inline void settle(CLI::App& app, Cli& c) {
        fmt::format("--finder-start ({}) must be below --finder-end ({})", h.finder_start, h.finder_end));
   try {  // options that give no valid schedule (a phase of zero length) are a usage error too
     const auto records = h.train_limit > 0 ? h.train_limit : 50000;  // CIFAR's; a folder's is checked in run()
-    if (h.lr_max > 0 && h.epochs > 0 && (h.dataset != "folder" || h.train_limit > 0))
+    if (h.lr_max > 0 && h.epochs > 0 && (!folder || h.train_limit > 0))
       sc::optim::OneCycle(one_cycle(h, sc::data::DeviceLoader::batches_per_epoch(records, h.batch_size)));
   } catch (const c10::Error& e) {
     throw CLI::ValidationError(fmt::format("--epochs {}, --peak-epoch {}, --schedule-step {}: {}", h.epochs,

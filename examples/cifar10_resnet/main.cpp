@@ -35,8 +35,10 @@ struct Hyperparameters {
   bool tta = false;                  // also report flip test-time augmentation
   std::uint64_t seed = 0;
   std::int64_t runs = 1;                             // seeds seed..seed+runs-1
-  std::string dataset = "cifar10", labels = "fine";  // cifar10 | cifar100 | folder; CIFAR-100: fine | coarse labels
-  std::string train_dir, test_dir;    // folder: root/<class>/*.png|jpg|bmp; no test_dir: hold out a fraction
+  std::string dataset = "cifar10", labels = "fine";  // cifar10|cifar100|folder|shards; CIFAR-100: fine|coarse labels
+  std::string train_dir, test_dir;    // folder: root/<class>/*.png|jpg|bmp (no test_dir: hold out); shards: folders
+  std::string stream = "auto";        // folder/shards: read as training goes (auto: shards, or a set too large)
+  std::int64_t workers = 0;           // streaming: decoding threads (0: the usable CPUs)
   double holdout = 0.2;               // folder without --test-dir: fraction held out (per class) for testing
   std::uint64_t split_seed = 0;       // ... drawn with this seed (fixed across --runs)
   std::int64_t image_size = 32;       // folder: every image resized to image_size x image_size (stb)
@@ -53,8 +55,9 @@ NLOHMANN_DEFINE_TYPE_NON_INTRUSIVE_WITH_DEFAULT(Hyperparameters, epochs, batch_s
                                                 momentum_min, momentum_max, schedule_step, anneal, weight_decay,
                                                 label_smoothing, logit_scale, width, train_limit, test_limit, amp,
                                                 channels_last, tta, seed, runs, dataset, labels, train_dir, test_dir,
-                                                holdout, split_seed, image_size, bad_images, init_weights, data, device,
-                                                threads, retain_heap, tensorboard, cuda_graphs)
+                                                holdout, split_seed, image_size, bad_images, stream, workers,
+                                                init_weights, data, device, threads, retain_heap, tensorboard,
+                                                cuda_graphs)
 
 // The schedule: One Cycle over the run, peak at --peak-epoch, LR min = max / div_factor, no annihilation.
 sc::optim::OneCycleOptions one_cycle(const Hyperparameters& h, std::int64_t batches_per_epoch) {
@@ -84,90 +87,95 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeDat
   const auto world = sc::io::world_json(*replicas, per_rank, process.backend());
   const sc::io::RunStart start(h.seed, rt.device.str(), world);  // summary.json's seconds count from here
   torch::manual_seed(h.seed);
-  // ---- Data: the whole set on the device, augmented there -----------------------------------------------------------
+  // ---- Data: the whole set on the device, augmented there; or streamed (RandomResizedCrop + flip as it decodes)
+  // -------
   auto opts = sc::data::DeviceLoaderOptions(per_rank).rank(replicas->rank()).world_size(replicas->size());
   opts.device(rt.device).seed(h.seed).channels_last(h.channels_last).mean(data.mean).std(data.std);
-  sc::data::DeviceLoader train(data.train.images, data.train.targets, opts);
-  sc::data::DeviceLoader test(data.test.images, data.test.targets, opts.shuffle(false));
-  namespace T = sc::transforms;
-  const auto size = data.train.height();  // square: 32 for CIFAR, --image-size for a folder
-  train.set_transform(T::Compose(T::RandomCrop(T::RandomCropOptions(size).padding(4)), T::FlipLR(), T::Cutout()));
-  // ---- Model and optimizer ------------------------------------------------------------------------------------------
-  const auto classes = static_cast<std::int64_t>(data.train.classes.size());
-  auto model_opts = sc::nn::CustomResNetOptions().width(h.width).num_classes(classes).logit_scale(h.logit_scale);
-  sc::nn::CustomResNet model(model_opts.in_channels(data.train.channels()));
-  model->to(rt.device);
-  if (!h.init_weights.empty()) sc::nn::load_state_dict(*model, h.init_weights);  // names any mismatch
-  if (h.channels_last) sc::nn::to_channels_last(*model);
-  auto sgd_opts = torch::optim::SGDOptions(0.01).momentum(h.momentum_max).nesterov(true).weight_decay(h.weight_decay);
-  const auto groups = sc::optim::weight_decay_groups(*model, sgd_opts);
-  sc::optim::FusedSGD sgd(groups, sgd_opts);  // torch::optim::SGD in foreach kernels; no decay on BN and biases
-  const auto forward = sc::train::ForwardOptions().amp(h.amp).channels_last(h.channels_last);
-  sc::tensorboard::TensorBoard board(
-      folder, sc::tensorboard::TensorBoardOptions().enabled(h.tensorboard && replicas->is_main()));
-  // ---- LR range test -> lr_max, lr_min (a run resumed from its checkpoint keeps those it found) ---------------------
-  Json found = saved.found;  // null: none found yet (a run resumed without a checkpoint runs the test again)
-  if (found.is_null() && h.lr_max <= 0 && h.epochs > 0 && replicas->is_main()) {  // on rank 0, over whole global
-    auto whole = train.whole();  // batches; then shared (--finder-start, --finder-end, --finder-iters; or --lr-max)
-    const auto curve = sc::io::find_lr_into(folder, model, sgd, whole,
-                                            sc::optim::LRRangeTestOptions(h.finder_start, h.finder_end, h.finder_iters),
-                                            h.lr_suggestion, forward, &std::cout);
-    found = sc::io::lr_range_test_record(curve, h.lr_suggestion, h.div_factor);  // config.json's "lr_range_test"
-    board.add_lr_range_test(curve);
-  }
-  if (!found.is_null()) h.lr_max = found.at("lr_max"), h.lr_min = found.at("lr_min");
-  sc::distributed::broadcast_values(*replicas, {&h.lr_max, &h.lr_min});
-  if (replicas->is_main())
-    sc::io::write_run_config(
-        folder,
-        {{"hyperparameters", given}, {"lr_range_test", found}, {"model", model_card(h, data)}, {"world", world}},
-        rt.describe());
-  if (find_lr_only) return Json();
-  std::vector<sc::train::EpochStats> history;
-  std::optional<sc::train::EvalResult> last_eval;
-  double train_images_per_second = 0;
-  if (h.epochs > 0) {  // (--epochs 0 --init-weights: evaluate only)
-    // ---- One Cycle --------------------------------------------------------------------------------------------------
-    sc::optim::OneCycle schedule(sgd, one_cycle(h, train.size()));
-    if (replicas->is_main())
-      sc::io::write_schedule_png(folder / "schedule.png", schedule, schedule.options().total_steps(), "One Cycle",
-                                 h.schedule_step);
-    // ---- Train ------------------------------------------------------------------------------------------------------
-    auto topts = sc::train::TrainerOptions().forward(forward).loss(sc::train::cross_entropy_loss(h.label_smoothing));
-    topts.replicas(replicas).step_per_batch(h.schedule_step == "batch").log(&std::cout);
-    topts.checkpoint((folder / "checkpoint.pt").string());
-    sc::train::Trainer trainer(model, sgd, &schedule, topts.cuda_graph(h.cuda_graphs));
-    if (point.from_checkpoint) trainer.load_checkpoint(folder / "checkpoint.pt", train);
-    sc::io::log_run(trainer, folder, replicas->is_main(), std::cout);  // epoch lines, metrics.csv (resumed: its rows)
-    board.attach(trainer);  // `tensorboard --logdir runs` shows the run as it trains
-    {
-      sc::train::InterruptGuard stop;  // Ctrl-C, SIGTERM, SIGHUP: finish the step, save, stop
-      trainer.fit(train, test, h.epochs);
+  auto rest = [&](auto& train, auto& test, const sc::io::ImagesOf& test_images) -> Json {
+    // ---- Model and optimizer
+    // ------------------------------------------------------------------------------------------
+    const auto classes = static_cast<std::int64_t>(data.train.classes.size());
+    auto model_opts = sc::nn::CustomResNetOptions().width(h.width).num_classes(classes).logit_scale(h.logit_scale);
+    sc::nn::CustomResNet model(model_opts.in_channels(data.train_stream ? 3 : data.train.channels()));
+    model->to(rt.device);
+    if (!h.init_weights.empty()) sc::nn::load_state_dict(*model, h.init_weights);  // names any mismatch
+    if (h.channels_last) sc::nn::to_channels_last(*model);
+    auto sgd_opts = torch::optim::SGDOptions(0.01).momentum(h.momentum_max).nesterov(true).weight_decay(h.weight_decay);
+    const auto groups = sc::optim::weight_decay_groups(*model, sgd_opts);
+    sc::optim::FusedSGD sgd(groups, sgd_opts);  // torch::optim::SGD in foreach kernels; no decay on BN and biases
+    const auto forward = sc::train::ForwardOptions().amp(h.amp).channels_last(h.channels_last);
+    sc::tensorboard::TensorBoard board(
+        folder, sc::tensorboard::TensorBoardOptions().enabled(h.tensorboard && replicas->is_main()));
+    // ---- LR range test -> lr_max, lr_min (a run resumed from its checkpoint keeps those it found)
+    // ---------------------
+    Json found = saved.found;  // null: none found yet (a run resumed without a checkpoint runs the test again)
+    if (found.is_null() && h.lr_max <= 0 && h.epochs > 0 && replicas->is_main()) {  // on rank 0, over whole global
+      auto whole = train.whole();  // batches; then shared (--finder-start, --finder-end, --finder-iters; or --lr-max)
+      const auto curve = sc::io::find_lr_into(
+          folder, model, sgd, whole, sc::optim::LRRangeTestOptions(h.finder_start, h.finder_end, h.finder_iters),
+          h.lr_suggestion, forward, &std::cout);
+      found = sc::io::lr_range_test_record(curve, h.lr_suggestion, h.div_factor);  // config.json's "lr_range_test"
+      board.add_lr_range_test(curve);
     }
-    history = trainer.history(), last_eval = trainer.last_evaluation();
-    train_images_per_second = trainer.train_images_per_second();
-  }
-  // ---- Evaluate and report ------------------------------------------------------------------------------------------
-  const auto eval_opts = sc::train::EvalOptions().forward(forward).replicas(replicas);
-  const auto eval = last_eval ? *last_eval : sc::train::evaluate(model, test, eval_opts);
-  if (replicas->is_main())  // model.pt (PyTorch's torch.load opens it), predictions.csv, pictures, gradcam.png
-    sc::io::write_run_results(
-        folder, model, eval, history, data.test.images, data.test.classes,
-        [&](const at::Tensor& r) { return test.gather(r).input; }, data.test_files);
-  auto summary = sc::io::run_summary(history, eval, train_images_per_second);
-  const bool cifar10 = h.dataset == "cifar10";  // its test records 0-999 are exact in this project's copy
-  if (cifar10) summary["test_accuracy_records_0_999"] = sc::train::accuracy_of_records(eval, 0, 1000);
-  if (h.tta) {
-    const auto e =
-        sc::train::evaluate(model, test, sc::train::EvalOptions(eval_opts).tta_views(sc::train::flip_views()));
-    summary["tta_flip_test_accuracy"] = e.accuracy;
-    if (cifar10) summary["tta_flip_test_accuracy_records_0_999"] = sc::train::accuracy_of_records(e, 0, 1000);
-  }
-  summary.update({{"lr_max", h.lr_max}, {"lr_min", h.lr_min}});
-  summary = sc::io::write_run_summary(folder, summary, start, replicas->is_main());  // + seconds, seed, device, world
-  board.finish(Json(given),
-               {{"final/test_acc", eval.accuracy}, {"final/seconds", summary["total_seconds"].get<double>()}}, folder);
-  return summary;
+    if (!found.is_null()) h.lr_max = found.at("lr_max"), h.lr_min = found.at("lr_min");
+    sc::distributed::broadcast_values(*replicas, {&h.lr_max, &h.lr_min});
+    if (replicas->is_main())
+      sc::io::write_run_config(
+          folder,
+          {{"hyperparameters", given}, {"lr_range_test", found}, {"model", model_card(h, data)}, {"world", world}},
+          rt.describe());
+    if (find_lr_only) return Json();
+    std::vector<sc::train::EpochStats> history;
+    std::optional<sc::train::EvalResult> last_eval;
+    double train_images_per_second = 0;
+    if (h.epochs > 0) {  // (--epochs 0 --init-weights: evaluate only)
+      // ---- One Cycle
+      // --------------------------------------------------------------------------------------------------
+      sc::optim::OneCycle schedule(sgd, one_cycle(h, train.size()));
+      if (replicas->is_main())
+        sc::io::write_schedule_png(folder / "schedule.png", schedule, schedule.options().total_steps(), "One Cycle",
+                                   h.schedule_step);
+      // ---- Train
+      // ------------------------------------------------------------------------------------------------------
+      auto topts = sc::train::TrainerOptions().forward(forward).loss(sc::train::cross_entropy_loss(h.label_smoothing));
+      topts.replicas(replicas).step_per_batch(h.schedule_step == "batch").log(&std::cout);
+      topts.checkpoint((folder / "checkpoint.pt").string());
+      sc::train::Trainer trainer(model, sgd, &schedule, topts.cuda_graph(h.cuda_graphs));
+      if (point.from_checkpoint) trainer.load_checkpoint(folder / "checkpoint.pt", train);
+      sc::io::log_run(trainer, folder, replicas->is_main(), std::cout);  // epoch lines, metrics.csv (resumed: its rows)
+      board.attach(trainer);  // `tensorboard --logdir runs` shows the run as it trains
+      {
+        sc::train::InterruptGuard stop;  // Ctrl-C, SIGTERM, SIGHUP: finish the step, save, stop
+        trainer.fit(train, test, h.epochs);
+      }
+      history = trainer.history(), last_eval = trainer.last_evaluation();
+      train_images_per_second = trainer.train_images_per_second();
+    }
+    // ---- Evaluate and report
+    // ------------------------------------------------------------------------------------------
+    const auto eval_opts = sc::train::EvalOptions().forward(forward).replicas(replicas);
+    const auto eval = last_eval ? *last_eval : sc::train::evaluate(model, test, eval_opts);
+    if (replicas->is_main())  // model.pt (PyTorch's torch.load opens it), predictions.csv, pictures, gradcam.png
+      sc::io::write_run_results(
+          folder, model, eval, history, test_images, data.test.classes,
+          [&](const at::Tensor& r) { return test.gather(r).input; }, data.test_files);
+    auto summary = sc::io::run_summary(history, eval, train_images_per_second);
+    const bool cifar10 = h.dataset == "cifar10";  // its test records 0-999 are exact in this project's copy
+    if (cifar10) summary["test_accuracy_records_0_999"] = sc::train::accuracy_of_records(eval, 0, 1000);
+    if (h.tta) {
+      const auto e =
+          sc::train::evaluate(model, test, sc::train::EvalOptions(eval_opts).tta_views(sc::train::flip_views()));
+      summary["tta_flip_test_accuracy"] = e.accuracy;
+      if (cifar10) summary["tta_flip_test_accuracy_records_0_999"] = sc::train::accuracy_of_records(e, 0, 1000);
+    }
+    summary.update({{"lr_max", h.lr_max}, {"lr_min", h.lr_min}});
+    summary = sc::io::write_run_summary(folder, summary, start, replicas->is_main());  // + seconds, seed, device, world
+    board.finish(Json(given),
+                 {{"final/test_acc", eval.accuracy}, {"final/seconds", summary["total_seconds"].template get<double>()}},
+                 folder);
+    return summary;
+  };
+  return with_loaders(h, data, opts, rest);  // data.hpp: in memory, or streamed
 }
 
 int main(int argc, char** argv) {
