@@ -170,9 +170,10 @@ Json run(Hyperparameters h, const fs::path& folder, bool resume, const RecipeDat
     }
     summary.update({{"lr_max", h.lr_max}, {"lr_min", h.lr_min}});
     summary = sc::io::write_run_summary(folder, summary, start, replicas->is_main());  // + seconds, seed, device, world
-    board.finish(Json(given),
-                 {{"final/test_acc", eval.accuracy}, {"final/seconds", summary["total_seconds"].template get<double>()}},
-                 folder);
+    board.finish(
+        Json(given),
+        {{"final/test_acc", eval.accuracy}, {"final/seconds", summary["total_seconds"].template get<double>()}},
+        folder);
     return summary;
   };
   return with_loaders(h, data, opts, rest);  // data.hpp: in memory, or streamed

@@ -1,16 +1,18 @@
 // SPDX-License-Identifier: MIT
 // superconv: super-convergence training building blocks for LibTorch. Umbrella header: includes every part except
 // the opt-in data-parallel wing (superconv/distributed/, target superconv::distributed), in the order of the layers.
+// Written by scripts/update_umbrella.py.
 #pragma once
 
 #include <superconv/random.hpp>
 #include <superconv/version.hpp>
 
-// Process set-up: CPUs, threads, the heap, atomic files, workers, prefetching, error messages.
+// Process set-up: CPUs, threads, memory, the heap, atomic files, workers, prefetching, error messages.
 #include <superconv/system/atomic_file.hpp>
 #include <superconv/system/cpus.hpp>
 #include <superconv/system/error_message.hpp>
 #include <superconv/system/heap.hpp>
+#include <superconv/system/memory.hpp>
 #include <superconv/system/ordered_workers.hpp>
 #include <superconv/system/prefetcher.hpp>
 #include <superconv/system/runtime.hpp>
@@ -112,6 +114,7 @@
 #include <superconv/data/sample_source.hpp>
 #include <superconv/data/shard_conversion.hpp>
 #include <superconv/data/shard_index.hpp>
+#include <superconv/data/shard_index_file.hpp>
 #include <superconv/data/shard_writer.hpp>
 #include <superconv/data/source_dataset.hpp>
 #include <superconv/data/streaming_loader.hpp>

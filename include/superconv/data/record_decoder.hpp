@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 // One streamed record made into its batch slot: read from its file or shard, its crop decided (torchvision's
 // RandomResizedCrop or Resize + CenterCrop) before decoding, decoded (a JPEG shrunk in the DCT domain when the crop
-// allows), resampled to the output size and, when drawn, mirrored. Runs on decoding threads.
+// allows), resampled to the output size and, when drawn, mirrored. Runs on decoding threads; decode_records does
+// several at once on the calling thread.
 #pragma once
 
 #include <superconv/data/crop_box.hpp>
@@ -12,11 +13,15 @@
 #include <superconv/data/tar.hpp>
 #include <superconv/system/error_message.hpp>
 
+#include <ATen/ATen.h>
+#include <c10/util/Exception.h>
+
 #include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace superconv {
 namespace data {
@@ -54,6 +59,25 @@ inline std::string decode_record(const SampleSource& source, std::int64_t index,
   } catch (const std::exception& e) {
     return source.where(r) + ": " + system::error_message(e);
   }
+}
+
+/// Records `indices` of `source` decoded now on this thread with the evaluation crop (Resize + CenterCrop, whatever
+/// `options.augment()` says): uint8 [k, S, S, 3]. An index out of range or a record that cannot be decoded is an
+/// error naming it.
+inline at::Tensor decode_records(const SampleSource& source, const std::vector<std::int64_t>& indices,
+                                 StreamingLoaderOptions options) {
+  TORCH_CHECK(!indices.empty(), "StreamingLoader: no record indices given");
+  options.augment(false);
+  const auto s = options.image_size();
+  auto pixels = at::empty({static_cast<std::int64_t>(indices.size()), s, s, 3}, at::kByte);
+  for (std::size_t k = 0; k < indices.size(); ++k) {
+    TORCH_CHECK(indices[k] >= 0 && indices[k] < source.size(), "StreamingLoader: record index ", indices[k],
+                " is out of range [0, ", source.size(), ")");
+    const auto why = decode_record(source, indices[k], options, 0,
+                                   pixels.data_ptr<std::uint8_t>() + k * static_cast<std::size_t>(s * s * 3));
+    TORCH_CHECK(why.empty(), "StreamingLoader: ", why);
+  }
+  return pixels;
 }
 
 }  // namespace data

@@ -130,12 +130,14 @@ class StreamingLoader {
 
   /// The records `indices` as a batch, decoded now on this thread with the evaluation crop and no transform - e.g.
   /// to compute whitening filters from the first images, or to show particular records.
-  Batch gather(const std::vector<std::int64_t>& indices) { return make_batch(decode_now(indices), indices, false); }
+  Batch gather(const std::vector<std::int64_t>& indices) {
+    return make_batch(decode_records(*core_->source, indices, core_->options), indices, false);
+  }
   /// The records' images as uint8 [k, 3, S, S] on the CPU (the evaluation crop), e.g. for a run's pictures.
   at::Tensor images(const at::Tensor& records) const {
     const auto cpu = records.to(at::kLong).cpu().contiguous();
     const std::vector<std::int64_t> r(cpu.data_ptr<std::int64_t>(), cpu.data_ptr<std::int64_t>() + cpu.numel());
-    return decode_now(r).permute({0, 3, 1, 2}).contiguous();
+    return decode_records(*core_->source, r, core_->options).permute({0, 3, 1, 2}).contiguous();
   }
 
   /// The order's state: epoch, seed and record count (the order is theirs), and the transform generator's state.
@@ -177,22 +179,6 @@ class StreamingLoader {
   }
 
  private:
-  /// The records decoded now on this thread with the evaluation crop: uint8 [k, S, S, 3].
-  at::Tensor decode_now(const std::vector<std::int64_t>& indices) const {
-    TORCH_CHECK(!indices.empty(), "StreamingLoader: gather needs at least one record index");
-    auto o = core_->options;
-    o.augment(false);
-    const auto s = o.image_size();
-    auto pixels = at::empty({static_cast<std::int64_t>(indices.size()), s, s, 3}, at::kByte);
-    for (std::size_t k = 0; k < indices.size(); ++k) {
-      TORCH_CHECK(indices[k] >= 0 && indices[k] < num_samples(), "StreamingLoader: record index ", indices[k],
-                  " is out of range [0, ", num_samples(), ")");
-      const auto why = decode_record(*core_->source, indices[k], o, 0,
-                                     pixels.data_ptr<std::uint8_t>() + k * static_cast<std::size_t>(s * s * 3));
-      TORCH_CHECK(why.empty(), "StreamingLoader: ", why);
-    }
-    return pixels;
-  }
   /// Pixels (uint8 [n, S, S, 3]) of `records` as a batch on the device: normalised, transformed (`transform`, as a
   /// training batch), in the options' dtype and memory format.
   Batch make_batch(const at::Tensor& pixels, const std::vector<std::int64_t>& records, bool transform) {
