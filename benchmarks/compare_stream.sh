@@ -4,14 +4,15 @@
 # at quality 90, made once into $OUT/jpeg), with the same number of workers; ROUNDS rounds alternating the two.
 # Then the memory check: peak RSS of an epoch through a small training step over N and 8 x N records.
 #   benchmarks/compare_stream.sh [IMAGES=10000] [WORKERS=2] [ROUNDS=3]
-# Needs build/bin/bench_stream, a Python with torchvision and PIL (SUPERCONV_PYTHON, else .venv/bin/python) and
-# CIFAR-10 (SUPERCONV_DATA, else data/cifar-10-batches-bin). Run it by hand on a quiet machine.
+# Needs bench_stream (in SUPERCONV_BIN, else build/bin), a Python with torchvision and PIL (SUPERCONV_PYTHON, else
+# .venv/bin/python) and CIFAR-10 (SUPERCONV_DATA, else data/cifar-10-batches-bin). Run it by hand on a quiet machine.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 images=${1:-10000} workers=${2:-2} rounds=${3:-3}
 py=${SUPERCONV_PYTHON:-.venv/bin/python}
 data=${SUPERCONV_DATA:-data/cifar-10-batches-bin}
 out=${OUT:-runs/compare-stream}
+bin=${SUPERCONV_BIN:-build/bin}
 mkdir -p "$out"
 if [ ! -f "$out/jpeg/.done-$images" ]; then
   "$py" - "$data" "$out/jpeg" "$images" <<'PY'
@@ -32,7 +33,7 @@ open(os.path.join(out, f".done-{n}"), "w").close()
 PY
 fi
 for r in $(seq 1 "$rounds"); do
-  build/bin/bench_stream throughput "$out/jpeg" "$workers" 64 | tee -a "$out/throughput.jsonl"
+  "$bin"/bench_stream throughput "$out/jpeg" "$workers" 64 | tee -a "$out/throughput.jsonl"
   "$py" benchmarks/stream_reference.py "$out/jpeg" "$workers" 64 | tee -a "$out/throughput.jsonl"
 done
 "$py" - "$out/throughput.jsonl" "$workers" <<'PY'
@@ -45,5 +46,5 @@ print(f"median images/s: superconv {statistics.median(ours):.1f} ({statistics.me
       f"torchvision DataLoader {statistics.median(theirs):.1f} ({statistics.median(theirs) / w:.1f} a core): "
       f"{statistics.median(ours) / statistics.median(theirs):.2f}x ({w} workers)")
 PY
-build/bin/bench_stream memory "$out/jpeg" 1 "$workers" 64 | tee "$out/memory.jsonl"
-build/bin/bench_stream memory "$out/jpeg" 8 "$workers" 64 | tee -a "$out/memory.jsonl"
+"$bin"/bench_stream memory "$out/jpeg" 1 "$workers" 64 | tee "$out/memory.jsonl"
+"$bin"/bench_stream memory "$out/jpeg" 8 "$workers" 64 | tee -a "$out/memory.jsonl"
