@@ -1,4 +1,5 @@
 #include <superconv/data/image_io.hpp>
+#include <superconv/data/image_decode.hpp>
 
 #include "support.hpp"
 
@@ -73,6 +74,34 @@ TEST_CASE("read_image names the path and the problem for files that are not imag
   REQUIRE(stbi_write_png((tmp.path / "cut.png").string().c_str(), 40, 40, 3, rgb.data(), 120) != 0);
   fs::resize_file(tmp.path / "cut.png", fs::file_size(tmp.path / "cut.png") / 2);
   CHECK_THROWS_WITH(sd::read_image(tmp.path / "cut.png"), SC_CONTAINS("cannot decode") && SC_CONTAINS("cut.png"));
+}
+
+TEST_CASE("A JPEG Huffman table of more than 256 codes is refused before stb_image sees it", "[data][image_io]") {
+  // stb_image up to 2.27 writes past its 257-entry table for such a table (out of bounds under UBSan, a heap
+  // overwrite without it); the fuzz target found it behind fill bytes before the SOI marker too.
+  for (const std::size_t fill : {0, 5}) {
+    std::string bytes(fill, '\xFF');
+    bytes += std::string("\xFF\xD8\xFF\xC4\x01\x13\x00", 7);  // SOI, DHT of 275 bytes, DC table 0
+    bytes += std::string(16, '\x20');                         // 16 lengths of 32 codes: 512 codes
+    bytes += std::string(256, '\x00');
+    CHECK_FALSE(sd::detail::stb_can_parse(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()));
+    int h = -1, w = -1;
+    CHECK_FALSE(sd::image_size(bytes, h, w));
+    const auto img = sd::decode_rgb(bytes, false);
+    CHECK(img.hwc.empty());
+    CHECK_THAT(img.error, SC_CONTAINS("Huffman table declares more than 256 codes"));
+    sc_test::TempDir tmp("image-io-dht");
+    std::ofstream(tmp.path / "dht.jpg", std::ios::binary) << bytes;
+    CHECK_THROWS_WITH(sd::read_image(tmp.path / "dht.jpg"), SC_CONTAINS("dht.jpg") && SC_CONTAINS("256 codes"));
+  }
+  // A table of 256 codes is a valid one, and real JPEGs pass.
+  std::string ok("\xFF\xD8\xFF\xC4\x01\x13\x00", 7);
+  ok += std::string(14, '\x00') + std::string("\x01\xFF", 2) + std::string(256, '\x00');  // 1 + 255 codes
+  CHECK(sd::detail::stb_can_parse(reinterpret_cast<const unsigned char*>(ok.data()), ok.size()));
+  const auto rgb = pattern(24, 24, 3);
+  sc_test::TempDir tmp("image-io-dht-ok");
+  REQUIRE(stbi_write_jpg((tmp.path / "ok.jpg").string().c_str(), 24, 24, 3, rgb.data(), 90) != 0);
+  CHECK(sd::read_image(tmp.path / "ok.jpg").sizes() == at::IntArrayRef({3, 24, 24}));
 }
 
 TEST_CASE("resize_image gives the asked shape and keeps a constant image constant", "[data][image_io]") {

@@ -9,6 +9,7 @@
 
 #include <c10/util/Exception.h>
 
+#include <climits>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -30,8 +31,9 @@ struct RgbImage {
 /// The size of a JPEG or PNG from its header (no decoding); false when the bytes are neither.
 inline bool image_size(const std::string& bytes, int& height, int& width) {
   int c = 0;
-  return stbi_info_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()), &width,
-                               &height, &c) != 0;
+  const auto* raw = reinterpret_cast<const stbi_uc*>(bytes.data());
+  return bytes.size() <= static_cast<std::size_t>(INT_MAX) && detail::stb_can_parse(raw, bytes.size()) &&
+         stbi_info_from_memory(raw, static_cast<int>(bytes.size()), &width, &height, &c) != 0;
 }
 
 /// The largest shrink (8, 4, 2 or 1) at which `box` of the source still covers out_h x out_w pixels: decoding a
@@ -87,9 +89,17 @@ inline RgbImage decode_rgb(const std::string& bytes, bool jpeg, int shrink = 1) 
     return out;
   }
 #endif
+  const auto* raw = reinterpret_cast<const stbi_uc*>(bytes.data());
+  if (bytes.size() > static_cast<std::size_t>(INT_MAX)) {
+    out.error = "too large (over 2 GiB) to be an image";
+    return out;
+  }
+  if (!detail::stb_can_parse(raw, bytes.size())) {
+    out.error = "corrupt JPEG (a Huffman table declares more than 256 codes)";
+    return out;
+  }
   int w = 0, h = 0, c = 0;
-  stbi_uc* pixels = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
-                                          static_cast<int>(bytes.size()), &w, &h, &c, 3);
+  stbi_uc* pixels = stbi_load_from_memory(raw, static_cast<int>(bytes.size()), &w, &h, &c, 3);
   if (pixels == nullptr) {
     const char* why = stbi_failure_reason();
     out.error = std::string("cannot decode as ") + (jpeg ? "JPEG" : "PNG") +

@@ -96,6 +96,42 @@ struct DecodedImage {
   std::string error;  // empty on success; otherwise names the path and the problem
 };
 
+/// Whether stb_image may parse `bytes`: false for a JPEG with a Huffman table (DHT segment) of more than 256 codes,
+/// which stb_image up to 2.27 (Debian 12's and 13's) writes past the end of its table for (fixed in stb 2.28). Walks
+/// the markers as stb does (segments by their length, entropy-coded data byte by byte) and checks every table.
+inline bool stb_can_parse(const unsigned char* p, std::size_t n) {
+  std::size_t i = 0;
+  while (i < n && p[i] == 0xFF) ++i;                  // stb takes any run of 0xFF before the SOI marker's 0xD8
+  if (i == 0 || i >= n || p[i] != 0xD8) return true;  // not a JPEG
+  ++i;
+  while (i + 1 < n) {
+    const unsigned m = p[i + 1];
+    if (p[i] != 0xFF || m == 0xFF) {  // entropy-coded data or a fill byte
+      ++i;
+      continue;
+    }
+    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD9)) {  // a stuffed 0xFF, TEM, RSTn, SOI, EOI: no length
+      i += 2;
+      continue;
+    }
+    if (i + 3 >= n) return true;  // truncated: stb reads zeros from here on
+    const std::size_t length = (std::size_t{p[i + 2]} << 8) | p[i + 3];
+    if (m == 0xC4) {  // DHT: tables of 1 + 16 + codes bytes while the segment's length lasts, as stb reads them
+      std::size_t at = i + 4;
+      std::int64_t left = static_cast<std::int64_t>(length) - 2;
+      while (left > 0) {
+        std::size_t codes = 0;
+        for (std::size_t k = 1; k <= 16; ++k) codes += at + k < n ? p[at + k] : 0;
+        if (codes > 256) return false;
+        at += 17 + codes;
+        left -= static_cast<std::int64_t>(17 + codes);
+      }
+    }
+    i += 2 + length;
+  }
+  return true;
+}
+
 /// Decodes `path` without throwing and without ATen (safe on any thread).
 inline DecodedImage decode_image(const std::filesystem::path& path, std::int64_t channels) {
   DecodedImage out;
@@ -123,9 +159,14 @@ inline DecodedImage decode_image(const std::filesystem::path& path, std::int64_t
     out.error = "read_image: " + path.string() + " is too large (over 2 GiB)";
     return out;
   }
+  const auto* raw = reinterpret_cast<const stbi_uc*>(bytes.data());
+  if (!stb_can_parse(raw, bytes.size())) {
+    out.error = "read_image: cannot decode " + path.string() +
+                " as JPEG: a Huffman table declares more than 256 codes; the file is corrupt";
+    return out;
+  }
   int w = 0, h = 0, c = 0;
-  stbi_uc* pixels = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()),
-                                          static_cast<int>(bytes.size()), &w, &h, &c, static_cast<int>(channels));
+  stbi_uc* pixels = stbi_load_from_memory(raw, static_cast<int>(bytes.size()), &w, &h, &c, static_cast<int>(channels));
   if (pixels == nullptr) {
     const char* why = stbi_failure_reason();
     out.error = "read_image: cannot decode " + path.string() +
