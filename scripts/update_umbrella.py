@@ -9,7 +9,7 @@ order = [
     ("system", "Process set-up: CPUs, threads, memory, the heap, atomic files, workers, prefetching, error messages"),
     ("optim", "Schedules (One Cycle, cyclic LR, piecewise linear), the LR range test, optimizers (FusedSGD, Muon), groups"),
     ("viz", "Pictures without a plotting program: canvas, charts, image grids, heat maps, PNG"),
-    ("nn", "Networks and their parts: the custom ResNet, AirbenchNet, init, state dicts, PyTorch pickles, Grad-CAM"),
+    ("nn", "Networks: the custom ResNet, AirbenchNet, torchvision's ResNets, init, state dicts, PyTorch pickles, Grad-CAM"),
     ("transforms", "Batched, per-sample random augmentations on the data's device"),
     ("train", "The engine: Trainer, evaluation, checkpoints, hooks, test-time views, captured steps, Lookahead"),
     ("data", "Data sets and loaders: CIFAR-10/100, image folders, tensors, the whole set on the device, shards streamed"),

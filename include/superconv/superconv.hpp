@@ -46,7 +46,7 @@
 #include <superconv/viz/png.hpp>
 #include <superconv/viz/ticks.hpp>
 
-// Networks and their parts: the custom ResNet, AirbenchNet, init, state dicts, PyTorch pickles, Grad-CAM.
+// Networks: the custom ResNet, AirbenchNet, torchvision's ResNets, init, state dicts, PyTorch pickles, Grad-CAM.
 #include <superconv/nn/airbench_net.hpp>
 #include <superconv/nn/batch_norm.hpp>
 #include <superconv/nn/conv_bn_relu.hpp>
@@ -55,6 +55,8 @@
 #include <superconv/nn/grad_cam.hpp>
 #include <superconv/nn/init.hpp>
 #include <superconv/nn/residual_block.hpp>
+#include <superconv/nn/resnet.hpp>
+#include <superconv/nn/resnet_blocks.hpp>
 #include <superconv/nn/state_dict.hpp>
 #include <superconv/nn/torch_pickle.hpp>
 #include <superconv/nn/whitening.hpp>

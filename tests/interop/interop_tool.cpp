@@ -6,9 +6,14 @@
 //                                               say for each image), batch.pt {x, logits} for Python to compare
 //   superconv_interop_tool check MODEL BATCH WIDTH   loads a state dict saved by Python into a CustomResNet of WIDTH
 //                                               (logit scale 0.125), runs BATCH's x, compares with its logits (1e-5)
+//   superconv_interop_tool resnet-make ARCH CLASSES DIR   a ResNet (torchvision's names) with random weights and BN
+//                                               statistics: DIR/model.pt and DIR/batch.pt {x, logits} for torchvision
+//   superconv_interop_tool resnet-check ARCH CLASSES MODEL BATCH   loads torchvision's state dict into our ARCH,
+//                                               runs BATCH's x, compares with its logits (1e-5)
 #include <superconv/data/image_io.hpp>
 #include <superconv/io/model_card.hpp>
 #include <superconv/nn/custom_resnet.hpp>
+#include <superconv/nn/resnet.hpp>
 #include <superconv/nn/state_dict.hpp>
 #include <superconv/viz/png.hpp>
 
@@ -111,6 +116,53 @@ int check(const fs::path& model_file, const fs::path& batch_file, std::int64_t w
   return diff <= 1e-5 ? 0 : 1;
 }
 
+int resnet_make(const std::string& arch, std::int64_t classes, const fs::path& dir) {
+  torch::manual_seed(3);
+  auto model = sc::nn::resnet(arch, classes);
+  {
+    at::NoGradGuard no_grad;
+    for (auto& b : model->named_buffers()) {  // statistics as a trained network has them, not 0 and 1
+      if (b.key().find("running_mean") != std::string::npos) b.value().normal_(0, 0.1);
+      if (b.key().find("running_var") != std::string::npos) b.value().uniform_(0.5, 1.5);
+      if (b.key().find("num_batches_tracked") != std::string::npos) b.value().fill_(11);
+    }
+    for (auto& p : model->named_parameters()) {  // zero_init_residual's zeros would hide every residual branch
+      if (p.key().find("bn") != std::string::npos && p.key().find("weight") != std::string::npos) {
+        p.value().uniform_(0.5, 1.5);
+      }
+    }
+  }
+  model->eval();
+  const auto x = at::randn({3, 3, 64, 80});
+  at::Tensor logits;
+  {
+    at::NoGradGuard no_grad;
+    logits = model(x);
+  }
+  fs::create_directories(dir);
+  sc::nn::save_state_dict(*model, dir / "model.pt");
+  sc::nn::save_tensor_dict({{"x", x}, {"logits", logits}}, dir / "batch.pt");
+  std::cout << "wrote " << (dir / "model.pt").string() << " (" << arch << ", " << classes << " classes)\n";
+  return 0;
+}
+
+int resnet_check(const std::string& arch, std::int64_t classes, const fs::path& model_file,
+                 const fs::path& batch_file) {
+  auto model = sc::nn::resnet(arch, classes);
+  sc::nn::load_state_dict(*model, model_file);
+  model->eval();
+  const auto batch = sc::nn::read_state_dict(batch_file);
+  at::Tensor logits;
+  {
+    at::NoGradGuard no_grad;
+    logits = model(batch.at("x"));
+  }
+  const double diff = (logits - batch.at("logits")).abs().max().item<double>();
+  std::cout << fmt::format("{}: C++ logits vs torchvision's on {} images: max |diff| {:.3g}\n", arch, logits.size(0),
+                           diff);
+  return diff <= 1e-5 ? 0 : 1;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,7 +170,10 @@ int main(int argc, char** argv) {
     const std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd == "make-run" && argc == 4) return make_run(argv[2], std::stoll(argv[3]));
     if (cmd == "check" && argc == 5) return check(argv[2], argv[3], std::stoll(argv[4]));
-    std::cerr << "usage: superconv_interop_tool make-run DIR WIDTH | check MODEL BATCH WIDTH\n";
+    if (cmd == "resnet-make" && argc == 5) return resnet_make(argv[2], std::stoll(argv[3]), argv[4]);
+    if (cmd == "resnet-check" && argc == 6) return resnet_check(argv[2], std::stoll(argv[3]), argv[4], argv[5]);
+    std::cerr << "usage: superconv_interop_tool make-run DIR WIDTH | check MODEL BATCH WIDTH | resnet-make ARCH "
+                 "CLASSES DIR | resnet-check ARCH CLASSES MODEL BATCH\n";
     return 2;
   } catch (const c10::Error& e) {
     std::cerr << "error: " << e.what_without_backtrace() << "\n";
