@@ -27,7 +27,8 @@ TEST_CASE("ResNet: torchvision's parameter counts for every architecture", "[nn]
   // torchvision 0.28: sum(p.numel() for p in models.<arch>().parameters())
   const std::map<std::string, std::int64_t> expected{{"resnet18", 11689512},        {"resnet34", 21797672},
                                                      {"resnet50", 25557032},        {"resnet101", 44549160},
-                                                     {"resnext50_32x4d", 25028904}, {"wide_resnet50_2", 68883240}};
+                                                     {"resnet152", 60192808},       {"resnext50_32x4d", 25028904},
+                                                     {"wide_resnet50_2", 68883240}};
   for (const auto& [arch, n] : expected) {
     INFO(arch);
     CHECK(count_parameters(*resnet(arch)) == n);

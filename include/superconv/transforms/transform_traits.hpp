@@ -37,6 +37,11 @@ at::Tensor apply_transform(const T& t, const at::Tensor& x, at::Generator& gen, 
 /// A batch transform as the loaders keep it: any transform callable with or without the batch information.
 using BatchTransform = std::function<at::Tensor(const at::Tensor&, at::Generator&, const transforms::BatchInfo&)>;
 
+template <typename T>
+struct is_std_function : std::false_type {};
+template <typename R, typename... A>
+struct is_std_function<std::function<R(A...)>> : std::true_type {};
+
 /// `transform` as a BatchTransform (called the way it accepts); an empty std::function or a null function pointer
 /// gives an empty one (no transform).
 template <typename T>
@@ -44,7 +49,7 @@ BatchTransform make_batch_transform(T transform) {
   static_assert(takes_generator<T> || takes_batch_info<T>,
                 "set_transform: the transform must be callable as at::Tensor(const at::Tensor&, at::Generator&) "
                 "const, optionally with a third const transforms::BatchInfo& argument");
-  if constexpr (std::is_constructible_v<bool, const T&>) {  // std::function, a function pointer
+  if constexpr (std::is_pointer_v<T> || is_std_function<T>::value) {  // may be empty (a lambda never is)
     if (!static_cast<bool>(transform)) return nullptr;
   }
   return [t = std::move(transform)](const at::Tensor& x, at::Generator& gen, const transforms::BatchInfo& info) {
