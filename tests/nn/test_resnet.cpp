@@ -25,10 +25,9 @@ std::map<std::string, at::Tensor> entries_of(const torch::nn::Module& m) {
 
 TEST_CASE("ResNet: torchvision's parameter counts for every architecture", "[nn][resnet]") {
   // torchvision 0.28: sum(p.numel() for p in models.<arch>().parameters())
-  const std::map<std::string, std::int64_t> expected{{"resnet18", 11689512},        {"resnet34", 21797672},
-                                                     {"resnet50", 25557032},        {"resnet101", 44549160},
-                                                     {"resnet152", 60192808},       {"resnext50_32x4d", 25028904},
-                                                     {"wide_resnet50_2", 68883240}};
+  const std::map<std::string, std::int64_t> expected{
+      {"resnet18", 11689512},  {"resnet34", 21797672},        {"resnet50", 25557032},       {"resnet101", 44549160},
+      {"resnet152", 60192808}, {"resnext50_32x4d", 25028904}, {"wide_resnet50_2", 68883240}};
   for (const auto& [arch, n] : expected) {
     INFO(arch);
     CHECK(count_parameters(*resnet(arch)) == n);
@@ -121,7 +120,7 @@ TEST_CASE("ResNet: forward = head(features(x)), any size from 32 px, errors name
   CHECK(gray(at::randn({2, 1, 40, 40})).sizes() == at::IntArrayRef({2, 3}));
 }
 
-TEST_CASE("ResNet trains on every device: a step lowers the loss; channels_last and bf16 agree", "[nn][resnet]") {
+TEST_CASE("ResNet trains on every device: a step lowers the loss, channels_last and bf16 agree", "[nn][resnet]") {
   for (const auto& dev : sc_test::devices()) {
     DYNAMIC_SECTION(sc_test::device_name(dev)) {
       torch::manual_seed(0);
