@@ -45,7 +45,10 @@ int main(int argc, char** argv) {
     const auto shared = std::make_shared<const D::SampleSource>(std::move(source));
     const auto image = mode == "memory" ? 64 : 224;  // memory: a small model steps on each batch
     D::StreamingLoader loader(
-        shared, D::StreamingLoaderOptions(image).batches(D::DeviceLoaderOptions(batch).seed(1)).workers(workers));
+        shared,
+        D::StreamingLoaderOptions(image)
+            .batches(D::DeviceLoaderOptions(batch).seed(1).mean({0.485, 0.456, 0.406}).std({0.229, 0.224, 0.225}))
+            .workers(workers));
     loader.start_epoch();
     const auto limit =
         mode == "throughput" && argc > 5 ? std::min<std::int64_t>(std::atoll(argv[5]), loader.size()) : loader.size();

@@ -1,5 +1,6 @@
 """torchvision's DataLoader doing what bench_stream throughput does: ImageFolder, RandomResizedCrop(224),
-RandomHorizontalFlip, PILToTensor (uint8), batches from WORKERS worker processes. Prints one JSON line.
+RandomHorizontalFlip, ToTensor + Normalize (float batches, as torchvision's ImageNet reference trains on and as
+superconv's loader gives them), batches from WORKERS worker processes. Prints one JSON line.
 usage: stream_reference.py FOLDER WORKERS BATCH [BATCHES]"""
 import json, sys, time, types
 
@@ -10,7 +11,9 @@ from torchvision import datasets, transforms as T  # noqa: E402
 folder, workers, batch = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 limit = int(sys.argv[4]) if len(sys.argv) > 4 else None
 torch.set_num_threads(1)
-data = datasets.ImageFolder(folder, T.Compose([T.RandomResizedCrop(224), T.RandomHorizontalFlip(), T.PILToTensor()]))
+data = datasets.ImageFolder(folder, T.Compose([
+    T.RandomResizedCrop(224), T.RandomHorizontalFlip(), T.ToTensor(),
+    T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])]))
 loader = torch.utils.data.DataLoader(data, batch_size=batch, shuffle=True, num_workers=workers,
                                      generator=torch.Generator().manual_seed(1), persistent_workers=False)
 it = iter(loader)

@@ -56,26 +56,35 @@ inline bool has_turbojpeg() {
 
 /// Decodes JPEG or PNG `bytes` to RGB, a JPEG shrunk by `shrink` (1, 2, 4, 8) in the DCT domain where libjpeg-turbo
 /// is there (elsewhere it decodes whole: `shrink` of the result says which happened). Never throws; no ATen.
-inline RgbImage decode_rgb(const std::string& bytes, bool jpeg, int shrink = 1) {
-  RgbImage out;
+/// `out` is overwritten and its pixel buffer reused (a decoding thread keeps one RgbImage: no allocation per image).
+inline void decode_rgb_into(const std::string& bytes, bool jpeg, int shrink, RgbImage& out) {
+  out.error.clear();
+  out.height = out.width = 0;
+  out.shrink = 1;
   if (bytes.empty()) {
     out.error = "empty (0 bytes), not an image";
-    return out;
+    return;
   }
 #ifdef SUPERCONV_WITH_TURBOJPEG
   if (jpeg) {
-    tjhandle tj = tjInitDecompress();
+    struct Decoder {  // one a thread, kept for its next image
+      tjhandle handle = tjInitDecompress();
+      ~Decoder() {
+        if (handle != nullptr) tjDestroy(handle);
+      }
+    };
+    thread_local Decoder decoder;
+    tjhandle tj = decoder.handle;
     if (tj == nullptr) {
       out.error = "libjpeg-turbo could not start a decoder";
-      return out;
+      return;
     }
     int w = 0, h = 0, sub = 0, space = 0;
     const auto* buf = reinterpret_cast<const unsigned char*>(bytes.data());
     const auto n = static_cast<unsigned long>(bytes.size());
     if (tjDecompressHeader3(tj, buf, n, &w, &h, &sub, &space) != 0) {
       out.error = std::string("not a JPEG (libjpeg-turbo: ") + tjGetErrorStr2(tj) + ")";
-      tjDestroy(tj);
-      return out;
+      return;
     }
     const tjscalingfactor factor{1, shrink};
     out.width = TJSCALED(w, factor), out.height = TJSCALED(h, factor), out.shrink = shrink;
@@ -84,19 +93,19 @@ inline RgbImage decode_rgb(const std::string& bytes, bool jpeg, int shrink = 1) 
         tjGetErrorCode(tj) == TJERR_FATAL) {
       out.error = std::string("corrupt JPEG (libjpeg-turbo: ") + tjGetErrorStr2(tj) + ")";
       out.hwc.clear();
+      out.height = out.width = 0;
     }
-    tjDestroy(tj);
-    return out;
+    return;
   }
 #endif
   const auto* raw = reinterpret_cast<const stbi_uc*>(bytes.data());
   if (bytes.size() > static_cast<std::size_t>(INT_MAX)) {
     out.error = "too large (over 2 GiB) to be an image";
-    return out;
+    return;
   }
   if (!detail::stb_can_parse(raw, bytes.size())) {
     out.error = "corrupt JPEG (a Huffman table declares more than 256 codes)";
-    return out;
+    return;
   }
   int w = 0, h = 0, c = 0;
   stbi_uc* pixels = stbi_load_from_memory(raw, static_cast<int>(bytes.size()), &w, &h, &c, 3);
@@ -104,11 +113,17 @@ inline RgbImage decode_rgb(const std::string& bytes, bool jpeg, int shrink = 1) 
     const char* why = stbi_failure_reason();
     out.error = std::string("cannot decode as ") + (jpeg ? "JPEG" : "PNG") +
                 " (stb_image: " + (why ? why : "unknown error") + "): corrupt, truncated or not an image";
-    return out;
+    return;
   }
   out.height = h, out.width = w, out.shrink = 1;
   out.hwc.assign(pixels, pixels + static_cast<std::size_t>(h) * static_cast<std::size_t>(w) * 3);
   stbi_image_free(pixels);
+}
+
+/// decode_rgb_into, into a new RgbImage.
+inline RgbImage decode_rgb(const std::string& bytes, bool jpeg, int shrink = 1) {
+  RgbImage out;
+  decode_rgb_into(bytes, jpeg, shrink, out);
   return out;
 }
 

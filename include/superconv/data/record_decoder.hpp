@@ -41,7 +41,8 @@ inline std::string decode_record(const SampleSource& source, std::int64_t index,
     const auto box = options.augment() ? random_resized_crop(h, w, options.crop(), gen)
                                        : resize_center_crop(h, w, options.resize_or_default(), s);
     const int shrink = r.jpeg && options.dct_scaling() ? jpeg_shrink_for(box, s, s) : 1;
-    const auto img = decode_rgb(bytes, r.jpeg, shrink);
+    thread_local RgbImage img;  // the thread's pixel buffer, reused
+    decode_rgb_into(bytes, r.jpeg, shrink, img);
     if (!img.error.empty()) return source.where(r) + ": " + img.error;
     const double f = static_cast<double>(img.shrink);
     const Box scaled{box.x0 / f, box.y0 / f, std::min(box.x1 / f, static_cast<double>(img.width)),

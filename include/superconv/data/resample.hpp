@@ -73,7 +73,7 @@ inline ResampleTaps resample_taps(int in_size, double in0, double in1, int out_s
   return t;
 }
 
-inline std::uint8_t clip8(std::int64_t v) {
+inline std::uint8_t clip8(std::int32_t v) {
   v >>= kResamplePrecision;
   return static_cast<std::uint8_t>(v < 0 ? 0 : v > 255 ? 255 : v);
 }
@@ -82,7 +82,8 @@ inline std::uint8_t clip8(std::int64_t v) {
 
 /// The box `box` of the interleaved 8-bit image `src` (h x w x c, row-major) resampled to out_h x out_w into `dst`
 /// (out_h x out_w x c), antialiased bilinear as Pillow: bit for bit what `Image.resize((out_w, out_h),
-/// Image.BILINEAR, box)` gives for the same pixels. Runs on any thread (no ATen).
+/// Image.BILINEAR, box)` gives for the same pixels. Runs on any thread (no ATen); its buffers are the thread's own and
+/// kept for its next image (no allocation per image once they have grown).
 inline void resample(const std::uint8_t* src, int h, int w, int c, const Box& box, int out_h, int out_w,
                      std::uint8_t* dst) {
   TORCH_CHECK(h > 0 && w > 0 && c > 0 && out_h > 0 && out_w > 0, "resample: sizes must be > 0, got ", h, "x", w, "x", c,
@@ -92,36 +93,58 @@ inline void resample(const std::uint8_t* src, int h, int w, int c, const Box& bo
               w, "x", h);
   const auto horizontal = detail::resample_taps(w, box.x0, box.x1, out_w);
   const auto vertical = detail::resample_taps(h, box.y0, box.y1, out_h);
-  // The rows the vertical pass reads, resampled horizontally first (Pillow's order and 8-bit intermediate).
+  // The rows the vertical pass reads, resampled horizontally first (Pillow's order and 8-bit intermediate). Sums
+  // are 32-bit as Pillow's: the weights are at most 2^22 in all, so 255 of them and the rounding half fit.
   const int ybegin = vertical.first.front();
   const int yend = vertical.first.back() + vertical.count.back();
   const int rows = yend - ybegin;
-  std::vector<std::uint8_t> tmp(static_cast<std::size_t>(rows) * out_w * c);
-  const std::int64_t half = std::int64_t{1} << (detail::kResamplePrecision - 1);
+  const std::size_t line = static_cast<std::size_t>(out_w) * static_cast<std::size_t>(c);
+  thread_local std::vector<std::uint8_t> tmp;
+  thread_local std::vector<std::int32_t> acc;
+  tmp.resize(static_cast<std::size_t>(rows) * line);
+  acc.resize(line);
+  const std::int32_t half = std::int32_t{1} << (detail::kResamplePrecision - 1);
   for (int y = 0; y < rows; ++y) {
-    const auto* in = src + static_cast<std::size_t>(y + ybegin) * w * c;
-    auto* out = tmp.data() + static_cast<std::size_t>(y) * out_w * c;
+    const auto* in = src + static_cast<std::size_t>(y + ybegin) * static_cast<std::size_t>(w) * c;
+    auto* out = tmp.data() + static_cast<std::size_t>(y) * line;
     for (int xx = 0; xx < out_w; ++xx) {
       const auto* k = horizontal.weights.data() + static_cast<std::size_t>(xx) * horizontal.max_taps;
-      const int x0 = horizontal.first[static_cast<std::size_t>(xx)], n = horizontal.count[static_cast<std::size_t>(xx)];
-      for (int ch = 0; ch < c; ++ch) {
-        std::int64_t ss = half;
-        for (int x = 0; x < n; ++x) ss += static_cast<std::int64_t>(in[(x0 + x) * c + ch]) * k[x];
-        out[xx * c + ch] = detail::clip8(ss);
+      const int n = horizontal.count[static_cast<std::size_t>(xx)];
+      const auto* p = in + static_cast<std::size_t>(horizontal.first[static_cast<std::size_t>(xx)]) * c;
+      if (c == 3) {  // the three channels of a tap together, as Pillow's 8-bit RGB loop
+        std::int32_t s0 = half, s1 = half, s2 = half;
+        for (int x = 0; x < n; ++x, p += 3) {
+          s0 += p[0] * k[x];
+          s1 += p[1] * k[x];
+          s2 += p[2] * k[x];
+        }
+        out[xx * 3] = detail::clip8(s0);
+        out[xx * 3 + 1] = detail::clip8(s1);
+        out[xx * 3 + 2] = detail::clip8(s2);
+      } else {
+        for (int ch = 0; ch < c; ++ch) {
+          std::int32_t ss = half;
+          for (int x = 0; x < n; ++x) ss += p[x * c + ch] * k[x];
+          out[xx * c + ch] = detail::clip8(ss);
+        }
       }
     }
   }
+  // Vertically, a whole output row at a time: each tap adds its weighted input row to the row's sums (a loop the
+  // compiler vectorises).
   for (int yy = 0; yy < out_h; ++yy) {
     const auto* k = vertical.weights.data() + static_cast<std::size_t>(yy) * vertical.max_taps;
     const int y0 = vertical.first[static_cast<std::size_t>(yy)] - ybegin,
               n = vertical.count[static_cast<std::size_t>(yy)];
-    auto* out = dst + static_cast<std::size_t>(yy) * out_w * c;
-    for (int i = 0; i < out_w * c; ++i) {
-      std::int64_t ss = half;
-      for (int y = 0; y < n; ++y)
-        ss += static_cast<std::int64_t>(tmp[static_cast<std::size_t>(y0 + y) * out_w * c + i]) * k[y];
-      out[i] = detail::clip8(ss);
+    std::int32_t* sums = acc.data();
+    std::fill(acc.begin(), acc.end(), half);
+    for (int y = 0; y < n; ++y) {
+      const std::uint8_t* row = tmp.data() + static_cast<std::size_t>(y0 + y) * line;
+      const std::int32_t ky = k[y];
+      for (std::size_t i = 0; i < line; ++i) sums[i] += row[i] * ky;
     }
+    auto* out = dst + static_cast<std::size_t>(yy) * line;
+    for (std::size_t i = 0; i < line; ++i) out[i] = detail::clip8(sums[i]);
   }
 }
 

@@ -185,7 +185,12 @@ class StreamingLoader {
     const auto dev = core_->options.batches().device();
     std::vector<std::int64_t> labels;
     for (auto r : records) labels.push_back(core_->source->records[static_cast<std::size_t>(r)].label);
-    auto x = pixels.to(dev, /*non_blocking=*/true).permute({0, 3, 1, 2}).to(at::kFloat).sub_(shift_).mul_(scale_);
+    // One float tensor, laid out as the batch will be, filled and normalised in place.
+    const auto nchw = pixels.to(dev, /*non_blocking=*/true).permute({0, 3, 1, 2});
+    const auto format =
+        core_->options.batches().channels_last() ? at::MemoryFormat::ChannelsLast : at::MemoryFormat::Contiguous;
+    auto x = at::empty(nchw.sizes(), nchw.options().dtype(at::kFloat), format);
+    x.copy_(nchw).sub_(shift_).mul_(scale_);
     const auto index = at::tensor(records, at::kLong).to(dev);
     if (transform && transform_) {
       x = transform_(x, transform_gen_, {std::max<std::int64_t>(core_->epoch, 0), index, num_samples()});
