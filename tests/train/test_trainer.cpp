@@ -390,6 +390,7 @@ TEST_CASE("Trainer: a summed loss trains with its sum and logs the per-record me
 
 TEST_CASE("Trainer: a loss_reduction that contradicts the loss's own is refused, a plain callable may still state one",
           "[train][trainer]") {
+  torch::manual_seed(0);
   at::Tensor xi, yi;
   std::tie(xi, yi) = quadrants(64, 3);
   sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(4));
@@ -417,5 +418,7 @@ TEST_CASE("Trainer: a loss_reduction that contradicts the loss's own is refused,
   DeviceLoader train(xi, yi, DeviceLoaderOptions(16).seed(1)), test(xi, yi, DeviceLoaderOptions(16).shuffle(false));
   sc::train::Trainer trainer(model, sgd, nullptr, legacy);
   trainer.fit(train, test, 1);
-  CHECK(trainer.history()[0].train_loss < 3.0);  // per record: a sum over 16 records would read ~17
+  // Per record: about ln 4 = 1.4 from a random start (3.3 has been seen), where a sum over the 16 records of a batch
+  // would read 16 times that.
+  CHECK(trainer.history()[0].train_loss < 8.0);
 }
