@@ -101,8 +101,9 @@ int make_run(const fs::path& dir, std::int64_t width) {
   return 0;
 }
 
-int check(const fs::path& model_file, const fs::path& batch_file, std::int64_t width) {
-  sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(width).logit_scale(0.125));
+// Loads `model_file` into `model` (eval mode), runs BATCH's x and compares with its logits: 0 within 1e-5, else 1.
+template <typename Model>
+int compare_logits(Model& model, const fs::path& model_file, const fs::path& batch_file, const std::string& what) {
   sc::nn::load_state_dict(*model, model_file);
   model->eval();
   const auto batch = sc::nn::read_state_dict(batch_file);
@@ -112,8 +113,13 @@ int check(const fs::path& model_file, const fs::path& batch_file, std::int64_t w
     logits = model(batch.at("x"));
   }
   const double diff = (logits - batch.at("logits")).abs().max().item<double>();
-  std::cout << fmt::format("C++ logits vs Python's on {} images: max |diff| {:.3g}\n", logits.size(0), diff);
+  std::cout << fmt::format("{} on {} images: max |diff| {:.3g}\n", what, logits.size(0), diff);
   return diff <= 1e-5 ? 0 : 1;
+}
+
+int check(const fs::path& model_file, const fs::path& batch_file, std::int64_t width) {
+  sc::nn::CustomResNet model(sc::nn::CustomResNetOptions().width(width).logit_scale(0.125));
+  return compare_logits(model, model_file, batch_file, "C++ logits vs Python's");
 }
 
 int resnet_make(const std::string& arch, std::int64_t classes, const fs::path& dir) {
@@ -149,18 +155,7 @@ int resnet_make(const std::string& arch, std::int64_t classes, const fs::path& d
 int resnet_check(const std::string& arch, std::int64_t classes, const fs::path& model_file,
                  const fs::path& batch_file) {
   auto model = sc::nn::resnet(arch, classes);
-  sc::nn::load_state_dict(*model, model_file);
-  model->eval();
-  const auto batch = sc::nn::read_state_dict(batch_file);
-  at::Tensor logits;
-  {
-    at::NoGradGuard no_grad;
-    logits = model(batch.at("x"));
-  }
-  const double diff = (logits - batch.at("logits")).abs().max().item<double>();
-  std::cout << fmt::format("{}: C++ logits vs torchvision's on {} images: max |diff| {:.3g}\n", arch, logits.size(0),
-                           diff);
-  return diff <= 1e-5 ? 0 : 1;
+  return compare_logits(model, model_file, batch_file, arch + ": C++ logits vs torchvision's");
 }
 
 }  // namespace
