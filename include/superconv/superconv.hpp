@@ -111,6 +111,8 @@
 #include <superconv/data/image_decode.hpp>
 #include <superconv/data/image_folder.hpp>
 #include <superconv/data/image_io.hpp>
+#include <superconv/data/jpeg_turbo.hpp>
+#include <superconv/data/pixel_decode.hpp>
 #include <superconv/data/record_decoder.hpp>
 #include <superconv/data/resample.hpp>
 #include <superconv/data/sample_source.hpp>
@@ -119,6 +121,7 @@
 #include <superconv/data/shard_index_file.hpp>
 #include <superconv/data/shard_writer.hpp>
 #include <superconv/data/source_dataset.hpp>
+#include <superconv/data/stb.hpp>
 #include <superconv/data/streaming_loader.hpp>
 #include <superconv/data/streaming_loader_options.hpp>
 #include <superconv/data/streaming_order.hpp>

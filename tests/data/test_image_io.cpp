@@ -8,6 +8,8 @@
 
 #include <cstdint>
 #include <fstream>
+#include <iterator>
+#include <string>
 #include <vector>
 
 namespace {
@@ -78,21 +80,27 @@ TEST_CASE("read_image names the path and the problem for files that are not imag
 
 TEST_CASE("A JPEG Huffman table of more than 256 codes is refused before stb_image sees it", "[data][image_io]") {
   // stb_image up to 2.27 writes past its 257-entry table for such a table (out of bounds under UBSan, a heap
-  // overwrite without it); the fuzz target found it behind fill bytes before the SOI marker too.
+  // overwrite without it); the fuzz target found it behind fill bytes before the SOI marker too. Where libjpeg-turbo
+  // decodes JPEG, stb_image never sees one and libjpeg-turbo refuses the table itself.
   for (const std::size_t fill : {0, 5}) {
     std::string bytes(fill, '\xFF');
     bytes += std::string("\xFF\xD8\xFF\xC4\x01\x13\x00", 7);  // SOI, DHT of 275 bytes, DC table 0
     bytes += std::string(16, '\x20');                         // 16 lengths of 32 codes: 512 codes
     bytes += std::string(256, '\x00');
-    CHECK_FALSE(sd::detail::stb_can_parse(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size()));
+    const auto* raw = reinterpret_cast<const unsigned char*>(bytes.data());
+    CHECK_FALSE(sd::detail::stb_can_parse(raw, bytes.size()));
+    CHECK(sd::detail::jpeg_start(raw, bytes.size()) == fill);
     int h = -1, w = -1;
     CHECK_FALSE(sd::image_size(bytes, h, w));
     const auto img = sd::decode_rgb(bytes, false);
     CHECK(img.hwc.empty());
-    CHECK_THAT(img.error, SC_CONTAINS("Huffman table declares more than 256 codes"));
+    CHECK_THAT(img.error, SC_CONTAINS("cannot decode") &&
+                              SC_CONTAINS(sd::has_turbojpeg() ? "libjpeg-turbo: " : "more than 256 codes"));
     sc_test::TempDir tmp("image-io-dht");
     std::ofstream(tmp.path / "dht.jpg", std::ios::binary) << bytes;
-    CHECK_THROWS_WITH(sd::read_image(tmp.path / "dht.jpg"), SC_CONTAINS("dht.jpg") && SC_CONTAINS("256 codes"));
+    CHECK_THROWS_WITH(
+        sd::read_image(tmp.path / "dht.jpg"),
+        SC_CONTAINS("dht.jpg") && SC_CONTAINS(sd::has_turbojpeg() ? "libjpeg-turbo: " : "more than 256 codes"));
   }
   // A table of 256 codes is a valid one, and real JPEGs pass.
   std::string ok("\xFF\xD8\xFF\xC4\x01\x13\x00", 7);
@@ -103,6 +111,83 @@ TEST_CASE("A JPEG Huffman table of more than 256 codes is refused before stb_ima
   REQUIRE(stbi_write_jpg((tmp.path / "ok.jpg").string().c_str(), 24, 24, 3, rgb.data(), 90) != 0);
   CHECK(sd::read_image(tmp.path / "ok.jpg").sizes() == at::IntArrayRef({3, 24, 24}));
 }
+
+TEST_CASE("The decoder follows the bytes, not the name: one JPEG decodes alike through every path",
+          "[data][image_io]") {
+  // read_image (ImageFolder), decode_rgb (shards, folders streamed) and a JPEG named .png all reach one decoder:
+  // libjpeg-turbo where the build has it, stb_image otherwise. Fill bytes before the SOI marker are read as
+  // stb_image reads them.
+  const int h = 21, w = 30;
+  const auto rgb = pattern(h, w, 3);
+  sc_test::TempDir tmp("image-io-route");
+  REQUIRE(stbi_write_jpg((tmp.path / "a.jpg").string().c_str(), w, h, 3, rgb.data(), 95) != 0);
+  std::ifstream in(tmp.path / "a.jpg", std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::ofstream(tmp.path / "named.png", std::ios::binary) << bytes;
+  std::ofstream(tmp.path / "filled.jpg", std::ios::binary) << std::string(3, '\xFF') + bytes;
+  // A corrupt JPEG first: a failed decode leaves the thread's decoder fit for the next file.
+  CHECK_FALSE(
+      sd::decode_rgb(bytes.substr(0, 200) + std::string("\xFF\xC4\x00\x13\x00", 5) + std::string(17, '\x40'), true)
+          .error.empty());
+  const auto as_jpeg = sd::decode_rgb(bytes, true);
+  const auto as_png = sd::decode_rgb(bytes, false);
+  REQUIRE(as_jpeg.error.empty());
+  REQUIRE(as_png.error.empty());
+  CHECK(as_png.hwc == as_jpeg.hwc);
+  const auto hwc = at::from_blob(const_cast<std::uint8_t*>(as_jpeg.hwc.data()), {h, w, 3}, at::kByte);
+  const auto chw = hwc.permute({2, 0, 1});
+  CHECK(sd::read_image(tmp.path / "a.jpg").equal(chw));
+  CHECK(sd::read_image(tmp.path / "named.png").equal(chw));
+  CHECK(sd::read_image(tmp.path / "filled.jpg").equal(chw));
+  // Grey and RGBA from a colour JPEG: the luma plane (as stb_image and PIL's "L" of a YCbCr JPEG give it), alpha 255.
+  const auto grey = sd::read_image(tmp.path / "a.jpg", 1);
+  const auto rgba = sd::read_image(tmp.path / "a.jpg", 4);
+  CHECK(rgba.slice(0, 0, 3).equal(chw));
+  CHECK(rgba[3].eq(255).all().item<bool>());
+  const auto luma = (chw.to(at::kFloat) * at::tensor({0.299F, 0.587F, 0.114F}).view({3, 1, 1})).sum(0);
+  CHECK((grey[0].to(at::kFloat) - luma).abs().max().item<float>() <= 5.0F);  // Y before chroma subsampling
+  const auto grey_alpha = sd::read_image(tmp.path / "a.jpg", 2);
+  CHECK(grey_alpha[0].equal(grey[0]));
+  CHECK(grey_alpha[1].eq(255).all().item<bool>());
+}
+
+#ifdef SUPERCONV_WITH_TURBOJPEG
+TEST_CASE("A CMYK JPEG reads as RGB, R = C * K / 255 as stb_image converts it", "[data][image_io]") {
+  // libjpeg-turbo gives CMYK (Adobe's inverted form) as it is stored; read_image converts it as stb_image does.
+  const int h = 16, w = 16;
+  const std::uint8_t cmyk[4] = {200, 120, 40, 180};
+  std::vector<std::uint8_t> px(static_cast<std::size_t>(h * w * 4));
+  for (std::size_t i = 0; i < px.size(); ++i) px[i] = cmyk[i % 4];
+  tjhandle tj = tjInitCompress();
+  REQUIRE(tj != nullptr);
+  unsigned char* buf = nullptr;
+  unsigned long n = 0;
+  const int rc = tjCompress2(tj, px.data(), w, 0, h, TJPF_CMYK, &buf, &n, TJSAMP_444, 100, 0);
+  const std::string bytes = rc == 0 ? std::string(reinterpret_cast<const char*>(buf), n) : std::string();
+  tjFree(buf);
+  tjDestroy(tj);
+  REQUIRE(rc == 0);
+  sc_test::TempDir tmp("image-io-cmyk");
+  std::ofstream(tmp.path / "cmyk.jpg", std::ios::binary) << bytes;
+  const auto img = sd::read_image(tmp.path / "cmyk.jpg");
+  REQUIRE(img.sizes() == at::IntArrayRef({3, h, w}));
+  for (int k = 0; k < 3; ++k) {
+    const double expect = cmyk[k] * cmyk[3] / 255.0;  // 141.2, 84.7, 28.2
+    CHECK((img[k].to(at::kDouble) - expect).abs().max().item<double>() <= 2.0);
+  }
+  // stb_image's own reading of the same file (its JPEG decoder, in this test only) agrees.
+  int sw = 0, sh = 0, sc = 0;
+  stbi_uc* ref = stbi_load_from_memory(reinterpret_cast<const stbi_uc*>(bytes.data()), static_cast<int>(bytes.size()),
+                                       &sw, &sh, &sc, 3);
+  REQUIRE(ref != nullptr);
+  const auto stb = at::from_blob(ref, {h, w, 3}, at::kByte).permute({2, 0, 1}).to(at::kInt);
+  CHECK((img.to(at::kInt) - stb).abs().max().item<int>() <= 2);
+  stbi_image_free(ref);
+  const auto grey = sd::read_image(tmp.path / "cmyk.jpg", 1);
+  const double y = (141.2 * 77 + 84.7 * 150 + 28.2 * 29) / 256;
+  CHECK((grey.to(at::kDouble) - y).abs().max().item<double>() <= 2.0);
+}
+#endif
 
 TEST_CASE("resize_image gives the asked shape and keeps a constant image constant", "[data][image_io]") {
   const auto img = pattern_chw(20, 30, 3);

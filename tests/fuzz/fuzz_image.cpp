@@ -1,6 +1,7 @@
-// Fuzz target: the streaming path's image decoding. The input is an image file's bytes; the first byte chooses JPEG
-// or PNG decoding, the DCT shrink and a crop box. decode_rgb must return an image or an error (never crash or throw),
-// and a decoded image's box must resample without reading outside it.
+// Fuzz target: image decoding (the streaming path's decode_rgb; read_image and ImageFolder reach the same decoder).
+// The input is an image file's bytes after a first byte that chooses the name's kind (JPEG or PNG: the decoder
+// follows the bytes either way), the DCT shrink and a crop box. decode_rgb must return an image or an error (never
+// crash or throw), and a decoded image's box must resample without reading outside it.
 #include <superconv/data/crop_box.hpp>
 #include <superconv/data/image_decode.hpp>
 #include <superconv/data/resample.hpp>

@@ -4,7 +4,8 @@
 // stb_image; and JPEG encoding, for writing shards.
 #pragma once
 
-#include <superconv/data/image_io.hpp>
+#include <superconv/data/jpeg_turbo.hpp>
+#include <superconv/data/pixel_decode.hpp>
 #include <superconv/data/resample.hpp>
 
 #include <c10/util/Exception.h>
@@ -28,12 +29,9 @@ struct RgbImage {
   std::string error;  ///< empty on success; otherwise what went wrong (the caller names the file and member)
 };
 
-/// The size of a JPEG or PNG from its header (no decoding); false when the bytes are neither.
+/// The size of a JPEG or PNG (or BMP) from its header (no decoding); false when the bytes are none of them.
 inline bool image_size(const std::string& bytes, int& height, int& width) {
-  int c = 0;
-  const auto* raw = reinterpret_cast<const stbi_uc*>(bytes.data());
-  return bytes.size() <= static_cast<std::size_t>(INT_MAX) && detail::stb_can_parse(raw, bytes.size()) &&
-         stbi_info_from_memory(raw, static_cast<int>(bytes.size()), &width, &height, &c) != 0;
+  return detail::pixel_size(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), height, width);
 }
 
 /// The largest shrink (8, 4, 2 or 1) at which `box` of the source still covers out_h x out_w pixels: decoding a
@@ -45,18 +43,10 @@ inline int jpeg_shrink_for(const Box& box, int out_h, int out_w) {
   return 1;
 }
 
-/// Whether this build decodes JPEG with libjpeg-turbo (DCT-domain shrinking) rather than stb_image.
-inline bool has_turbojpeg() {
-#ifdef SUPERCONV_WITH_TURBOJPEG
-  return true;
-#else
-  return false;
-#endif
-}
-
 /// Decodes JPEG or PNG `bytes` to RGB, a JPEG shrunk by `shrink` (1, 2, 4, 8) in the DCT domain where libjpeg-turbo
-/// is there (elsewhere it decodes whole: `shrink` of the result says which happened). Never throws; no ATen.
-/// `out` is overwritten and its pixel buffer reused (a decoding thread keeps one RgbImage: no allocation per image).
+/// is there (elsewhere it decodes whole: `shrink` of the result says which happened). The decoder follows the bytes;
+/// `jpeg` (what the file's name says) only words the error. Never throws; no ATen. `out` is overwritten and its pixel
+/// buffer reused (a decoding thread keeps one RgbImage: no allocation per image).
 inline void decode_rgb_into(const std::string& bytes, bool jpeg, int shrink, RgbImage& out) {
   out.error.clear();
   out.height = out.width = 0;
@@ -65,59 +55,13 @@ inline void decode_rgb_into(const std::string& bytes, bool jpeg, int shrink, Rgb
     out.error = "empty (0 bytes), not an image";
     return;
   }
-#ifdef SUPERCONV_WITH_TURBOJPEG
-  if (jpeg) {
-    struct Decoder {  // one a thread, kept for its next image
-      tjhandle handle = tjInitDecompress();
-      ~Decoder() {
-        if (handle != nullptr) tjDestroy(handle);
-      }
-    };
-    thread_local Decoder decoder;
-    tjhandle tj = decoder.handle;
-    if (tj == nullptr) {
-      out.error = "libjpeg-turbo could not start a decoder";
-      return;
-    }
-    int w = 0, h = 0, sub = 0, space = 0;
-    const auto* buf = reinterpret_cast<const unsigned char*>(bytes.data());
-    const auto n = static_cast<unsigned long>(bytes.size());
-    if (tjDecompressHeader3(tj, buf, n, &w, &h, &sub, &space) != 0) {
-      out.error = std::string("not a JPEG (libjpeg-turbo: ") + tjGetErrorStr2(tj) + ")";
-      return;
-    }
-    const tjscalingfactor factor{1, shrink};
-    out.width = TJSCALED(w, factor), out.height = TJSCALED(h, factor), out.shrink = shrink;
-    out.hwc.resize(static_cast<std::size_t>(out.width) * static_cast<std::size_t>(out.height) * 3);
-    if (tjDecompress2(tj, buf, n, out.hwc.data(), out.width, 0, out.height, TJPF_RGB, TJFLAG_ACCURATEDCT) != 0 &&
-        tjGetErrorCode(tj) == TJERR_FATAL) {
-      out.error = std::string("corrupt JPEG (libjpeg-turbo: ") + tjGetErrorStr2(tj) + ")";
-      out.hwc.clear();
-      out.height = out.width = 0;
-    }
-    return;
+  std::string why;
+  if (!detail::decode_pixels(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), 3, shrink, out.hwc,
+                             out.height, out.width, out.shrink, why)) {
+    out.hwc.clear();
+    out.error = std::string("cannot decode as ") + (jpeg ? "JPEG" : "PNG") + " (" + why +
+                "): corrupt, truncated or not an image";
   }
-#endif
-  const auto* raw = reinterpret_cast<const stbi_uc*>(bytes.data());
-  if (bytes.size() > static_cast<std::size_t>(INT_MAX)) {
-    out.error = "too large (over 2 GiB) to be an image";
-    return;
-  }
-  if (!detail::stb_can_parse(raw, bytes.size())) {
-    out.error = "corrupt JPEG (a Huffman table declares more than 256 codes)";
-    return;
-  }
-  int w = 0, h = 0, c = 0;
-  stbi_uc* pixels = stbi_load_from_memory(raw, static_cast<int>(bytes.size()), &w, &h, &c, 3);
-  if (pixels == nullptr) {
-    const char* why = stbi_failure_reason();
-    out.error = std::string("cannot decode as ") + (jpeg ? "JPEG" : "PNG") +
-                " (stb_image: " + (why ? why : "unknown error") + "): corrupt, truncated or not an image";
-    return;
-  }
-  out.height = h, out.width = w, out.shrink = 1;
-  out.hwc.assign(pixels, pixels + static_cast<std::size_t>(h) * static_cast<std::size_t>(w) * 3);
-  stbi_image_free(pixels);
 }
 
 /// decode_rgb_into, into a new RgbImage.

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Image files in and out of uint8 [C, H, W] tensors: PNG, JPEG and BMP decoding through stb_image, resizing through
-// stb_image_resize (both compiled here with internal linkage, as viz/png.hpp does with stb_image_write: no symbol
-// clashes with a program's own copy, as long as it does not include them before this header with their
-// implementation).
+// Image files in and out of uint8 [C, H, W] tensors: PNG, JPEG and BMP files read (decoded by pixel_decode.hpp:
+// libjpeg-turbo for JPEG where the build has it, stb_image otherwise), images resized with stb_image_resize.
 #pragma once
+
+#include <superconv/data/pixel_decode.hpp>
+#include <superconv/data/stb.hpp>
 
 #include <ATen/ATen.h>
 #include <c10/util/Exception.h>
@@ -20,61 +21,6 @@
 #include <string>
 #include <system_error>
 #include <vector>
-
-#if defined(__GNUC__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wunused-function"
-#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
-#pragma GCC diagnostic ignored "-Wconversion"
-#pragma GCC diagnostic ignored "-Wsign-conversion"
-#pragma GCC diagnostic ignored "-Wold-style-cast"
-#pragma GCC diagnostic ignored "-Wcast-qual"
-#pragma GCC diagnostic ignored "-Wshadow"
-#pragma GCC diagnostic ignored "-Wdouble-promotion"
-#pragma GCC diagnostic ignored "-Wimplicit-fallthrough"
-#pragma GCC diagnostic ignored "-Wunused-parameter"
-#pragma GCC diagnostic ignored "-Wuseless-cast"
-#pragma GCC diagnostic ignored "-Wduplicated-branches"
-#pragma GCC diagnostic ignored "-Wmisleading-indentation"
-#endif
-#ifndef STB_IMAGE_STATIC
-#define STB_IMAGE_STATIC
-#endif
-#ifndef STB_IMAGE_IMPLEMENTATION
-#define STB_IMAGE_IMPLEMENTATION
-#define SUPERCONV_DETAIL_STBI_DEFINED
-#define STBI_ONLY_PNG
-#define STBI_ONLY_JPEG
-#define STBI_ONLY_BMP
-#endif
-#if __has_include(<stb/stb_image.h>)
-#include <stb/stb_image.h>
-#else
-#include <stb_image.h>
-#endif
-#ifdef SUPERCONV_DETAIL_STBI_DEFINED
-#undef STB_IMAGE_IMPLEMENTATION
-#undef SUPERCONV_DETAIL_STBI_DEFINED
-#endif
-#ifndef STB_IMAGE_RESIZE_STATIC
-#define STB_IMAGE_RESIZE_STATIC
-#endif
-#ifndef STB_IMAGE_RESIZE_IMPLEMENTATION
-#define STB_IMAGE_RESIZE_IMPLEMENTATION
-#define SUPERCONV_DETAIL_STBIR_DEFINED
-#endif
-#if __has_include(<stb/stb_image_resize.h>)
-#include <stb/stb_image_resize.h>
-#else
-#include <stb_image_resize.h>
-#endif
-#ifdef SUPERCONV_DETAIL_STBIR_DEFINED
-#undef STB_IMAGE_RESIZE_IMPLEMENTATION
-#undef SUPERCONV_DETAIL_STBIR_DEFINED
-#endif
-#if defined(__GNUC__)
-#pragma GCC diagnostic pop
-#endif
 
 namespace superconv {
 namespace data {
@@ -95,42 +41,6 @@ struct DecodedImage {
   std::int64_t height = 0, width = 0, channels = 0;
   std::string error;  // empty on success; otherwise names the path and the problem
 };
-
-/// Whether stb_image may parse `bytes`: false for a JPEG with a Huffman table (DHT segment) of more than 256 codes,
-/// which stb_image up to 2.27 (Debian 12's and 13's) writes past the end of its table for (fixed in stb 2.28). Walks
-/// the markers as stb does (segments by their length, entropy-coded data byte by byte) and checks every table.
-inline bool stb_can_parse(const unsigned char* p, std::size_t n) {
-  std::size_t i = 0;
-  while (i < n && p[i] == 0xFF) ++i;                  // stb takes any run of 0xFF before the SOI marker's 0xD8
-  if (i == 0 || i >= n || p[i] != 0xD8) return true;  // not a JPEG
-  ++i;
-  while (i + 1 < n) {
-    const unsigned m = p[i + 1];
-    if (p[i] != 0xFF || m == 0xFF) {  // entropy-coded data or a fill byte
-      ++i;
-      continue;
-    }
-    if (m == 0x00 || m == 0x01 || (m >= 0xD0 && m <= 0xD9)) {  // a stuffed 0xFF, TEM, RSTn, SOI, EOI: no length
-      i += 2;
-      continue;
-    }
-    if (i + 3 >= n) return true;  // truncated: stb reads zeros from here on
-    const std::size_t length = (std::size_t{p[i + 2]} << 8) | p[i + 3];
-    if (m == 0xC4) {  // DHT: tables of 1 + 16 + codes bytes while the segment's length lasts, as stb reads them
-      std::size_t at = i + 4;
-      std::int64_t left = static_cast<std::int64_t>(length) - 2;
-      while (left > 0) {
-        std::size_t codes = 0;
-        for (std::size_t k = 1; k <= 16; ++k) codes += at + k < n ? p[at + k] : 0;
-        if (codes > 256) return false;
-        at += 17 + codes;
-        left -= static_cast<std::int64_t>(17 + codes);
-      }
-    }
-    i += 2 + length;
-  }
-  return true;
-}
 
 /// Decodes `path` without throwing and without ATen (safe on any thread).
 inline DecodedImage decode_image(const std::filesystem::path& path, std::int64_t channels) {
@@ -159,27 +69,18 @@ inline DecodedImage decode_image(const std::filesystem::path& path, std::int64_t
     out.error = "read_image: " + path.string() + " is too large (over 2 GiB)";
     return out;
   }
-  const auto* raw = reinterpret_cast<const stbi_uc*>(bytes.data());
-  if (!stb_can_parse(raw, bytes.size())) {
-    out.error = "read_image: cannot decode " + path.string() +
-                " as JPEG: a Huffman table declares more than 256 codes; the file is corrupt";
-    return out;
-  }
-  int w = 0, h = 0, c = 0;
-  stbi_uc* pixels = stbi_load_from_memory(raw, static_cast<int>(bytes.size()), &w, &h, &c, static_cast<int>(channels));
-  if (pixels == nullptr) {
-    const char* why = stbi_failure_reason();
-    out.error = "read_image: cannot decode " + path.string() +
-                " as PNG, JPEG or BMP (stb_image: " + (why ? why : "unknown error") +
+  int h = 0, w = 0, shrink = 1;
+  std::string why;
+  if (!decode_pixels(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), static_cast<int>(channels), 1,
+                     out.hwc, h, w, shrink, why)) {
+    out.hwc.clear();
+    out.error = "read_image: cannot decode " + path.string() + " as PNG, JPEG or BMP (" + why +
                 "); the file is corrupt, truncated or not an image";
     return out;
   }
   out.height = h;
   out.width = w;
   out.channels = channels;
-  out.hwc.assign(
-      pixels, pixels + static_cast<std::size_t>(h) * static_cast<std::size_t>(w) * static_cast<std::size_t>(channels));
-  stbi_image_free(pixels);
   return out;
 }
 
@@ -211,8 +112,8 @@ inline void check_channels(std::int64_t channels, const char* component) {
 }  // namespace detail
 
 /// Reads a PNG, JPEG or BMP file into a uint8 `[channels, H, W]` tensor (converted to `channels`: 1 grey, 3 RGB,
-/// 4 RGBA). The error names the path and the problem: not found, unreadable, empty, or stb_image's reason for
-/// failing to decode (not an image, corrupt, truncated). Example: `auto img = superconv::data::read_image("cat.png");`
+/// 4 RGBA). The error names the path and the problem: not found, unreadable, empty, or the decoder's reason for
+/// failing (not an image, corrupt, truncated). Example: `auto img = superconv::data::read_image("cat.png");`
 inline at::Tensor read_image(const std::filesystem::path& path, std::int64_t channels = 3) {
   detail::check_channels(channels, "read_image");
   const auto img = detail::decode_image(path, channels);
