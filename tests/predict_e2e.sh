@@ -31,6 +31,15 @@ cmp -s got.csv want.csv || bad "predictions differ from the model's own: $(diff 
 grep -Eq '^run4/images/img0.png,[0-9],[a-z]+,0\.[0-9]{6},[a-z]+:0\.[0-9]{6} [a-z]+:0\.[0-9]{6} [a-z]+:0\.[0-9]{6}$' \
   predictions.csv || bad "CSV row format: $(sed -n 2p predictions.csv)"
 
+# A torchvision ResNet whose card says Resize + CenterCrop (a streamed run's): predict crops as the run evaluated,
+# JPEG and PNG of other sizes, and says what the model says on those crops; Grad-CAM on its layer 4.
+"$TOOL" make-resnet-run runr >/dev/null || { echo "FAIL: make-resnet-run"; exit 1; }
+expect 0 'wrote r.csv \(6 images\)' --run runr --out r.csv --gradcam camr.png runr/images
+tail -n +2 r.csv | awk -F, '{n=split($1,a,"/"); print a[n] "," $2}' | sort >got.csv
+tail -n +2 runr/expected.csv | sort >want.csv
+cmp -s got.csv want.csv || bad "resnet18 predictions differ from the model's own: $(diff got.csv want.csv)"
+[ -s camr.png ] || bad "no Grad-CAM picture for the resnet18 run"
+
 # Grad-CAM picture and --out.
 expect 0 'wrote cam.png \(Grad-CAM of 3 images\)' --run run4 --out sub/p.csv --gradcam cam.png run4/images/img0.png \
   run4/images/img6.png run4/images/img7.png

@@ -99,6 +99,7 @@ inline RecipeData load_streamed(const Hyperparameters& h, std::ostream* log) {
     if (limit > 0 && limit < set->size()) set->records.resize(static_cast<std::size_t>(limit));
   }
   d.train.classes = d.test.classes = d.train_stream->classes;
+  for (const auto& r : d.test_stream->records) d.test_files.push_back(d.test_stream->where(r));  // file or shard:member
   const auto n = std::min<std::int64_t>(1000, d.train_stream->size());
   const auto sample = D::StreamingLoader(d.train_stream, D::StreamingLoaderOptions(h.image_size).workers(1))
                           .images(at::arange(n, at::kLong) * d.train_stream->size() / n);
@@ -168,6 +169,7 @@ inline sc::io::ModelCard model_card(const Hyperparameters& h, const RecipeData& 
   card.image_height = streamed ? h.image_size : data.train.height();
   card.image_width = streamed ? h.image_size : data.train.width();
   card.mean = data.mean, card.std = data.std;
+  if (streamed) card.resize = "center_crop";  // as the streamed test set was cropped (resize_size 0: size / 0.875)
   return card;
 }
 

@@ -5,15 +5,18 @@
 //   predict --run runs/X --out preds.csv photos/  a folder: every PNG/JPEG/BMP in it (recursively) -> CSV
 //   predict --run runs/X --gradcam cam.png a.png  also Grad-CAM of the predicted class beside each image
 //
-// The model is rebuilt from the card, its weights loaded from model.pt; images of another size are resized to the
-// card's size (stb's resizer, as data::resize_image) and normalised with its mean and std, as training did.
+// The model is rebuilt from the card (cifar10_resnet's, cifar10_speedrun's or a torchvision ResNet), its weights loaded
+// from model.pt; images are brought to the card's size as its evaluation did - resized with stb's resizer (data sets
+// in memory), or Resize + CenterCrop (streamed runs) - and normalised with its mean and std.
 // Exit status: 0 done, 1 an error naming the file (no such run, not an image, weights for another model), 2 bad
 // options.
+#include <superconv/data/center_crop_image.hpp>
 #include <superconv/data/image_io.hpp>
 #include <superconv/io/model_card.hpp>
 #include <superconv/nn/airbench_net.hpp>
 #include <superconv/nn/custom_resnet.hpp>
 #include <superconv/nn/grad_cam.hpp>
+#include <superconv/nn/resnet.hpp>
 #include <superconv/nn/state_dict.hpp>
 #include <superconv/system/error_message.hpp>
 #include <superconv/viz/heatmap.hpp>
@@ -60,8 +63,9 @@ std::vector<fs::path> collect(const std::vector<std::string>& inputs, bool& any_
   return files;
 }
 
-// uint8 [C, H, W] at the card's size (resized when it differs).
+// uint8 [C, H, W] at the card's size, brought there as the card says.
 at::Tensor load_image(const fs::path& path, const sc::io::ModelCard& card) {
+  if (card.resize == "center_crop") return sc::data::read_image_center_crop(path, card.image_height, card.resize_size);
   auto img = sc::data::read_image(path, card.in_channels);
   if (img.size(1) != card.image_height || img.size(2) != card.image_width)
     img = sc::data::resize_image(img, card.image_height, card.image_width);
@@ -101,6 +105,10 @@ int predict(const Options& o) {
                                                 .in_channels(card.in_channels)
                                                 .logit_scale(card.logit_scale)),
                         card, o);
+  }
+  if (card.architecture != "custom_resnet") {  // a torchvision ResNet (the card checked the name)
+    auto options = sc::nn::resnet_options(card.architecture, card.num_classes).in_channels(card.in_channels);
+    return predict_with(sc::nn::ResNet(options), card, o);
   }
   return predict_with(sc::nn::CustomResNet(sc::nn::CustomResNetOptions()
                                                .width(card.width)

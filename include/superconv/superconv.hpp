@@ -102,6 +102,7 @@
 #include <superconv/train/tta.hpp>
 
 // Data sets and loaders: CIFAR-10/100, image folders, tensors, the whole set on the device, shards streamed.
+#include <superconv/data/center_crop_image.hpp>
 #include <superconv/data/cifar10.hpp>
 #include <superconv/data/cifar100.hpp>
 #include <superconv/data/crop_box.hpp>
@@ -113,6 +114,7 @@
 #include <superconv/data/image_io.hpp>
 #include <superconv/data/jpeg_turbo.hpp>
 #include <superconv/data/pixel_decode.hpp>
+#include <superconv/data/progressive_resize.hpp>
 #include <superconv/data/record_decoder.hpp>
 #include <superconv/data/resample.hpp>
 #include <superconv/data/sample_source.hpp>

@@ -5,6 +5,7 @@
 
 #include "support.hpp"
 
+#include <superconv/data/center_crop_image.hpp>
 #include <superconv/data/shard_conversion.hpp>
 
 #include <fstream>
@@ -268,4 +269,90 @@ TEST_CASE("StreamingLoader: batches on the device, the order of (seed, epoch), e
   CHECK(batch.input.size(0) == 17);
   REQUIRE(lenient.skipped().size() == 1);
   CHECK(lenient.skipped()[0].file == source->files[5].string());
+}
+
+TEST_CASE("ProgressiveResize: FFCV's get_resolution, halves to even, checked settings", "[data][streaming]") {
+  // Golden values from FFCV's get_resolution (numpy's interp and round), 2026-12-08.
+  const D::ProgressiveResize rn50(160, 192, 65, 76);  // FFCV's rn50 configurations
+  const std::vector<std::int64_t> want_rn50 = {160, 160, 160, 160, 160, 160, 160, 160, 160, 160, 160,
+                                               192, 192, 192, 192, 192, 192, 192, 192, 192, 192, 192};
+  for (std::int64_t e = 60; e < 82; ++e) CHECK(rn50.size_at(e) == want_rn50[static_cast<std::size_t>(e - 60)]);
+  const D::ProgressiveResize halves(128, 192, 0, 4);  // 144 / 32 = 4.5 -> 4, 176 / 32 = 5.5 -> 6
+  const std::vector<std::int64_t> want_halves = {128, 128, 160, 192, 192, 192};
+  for (std::int64_t e = 0; e < 6; ++e) CHECK(halves.size_at(e) == want_halves[static_cast<std::size_t>(e)]);
+  const D::ProgressiveResize wide(160, 224, 10, 20);
+  const std::vector<std::int64_t> want_wide = {160, 160, 160, 160, 160, 192, 192, 192, 192, 192, 224, 224, 224};
+  for (std::int64_t e = 8; e < 21; ++e) CHECK(wide.size_at(e) == want_wide[static_cast<std::size_t>(e - 8)]);
+  CHECK(D::ProgressiveResize(150, 190, 0, 10).size_at(9) == 190);  // 186 rounds to 192: kept within [from, to]
+  CHECK(D::ProgressiveResize(24, 40, 0, 2).step(8).size_at(1) == 32);
+  CHECK_FALSE(D::ProgressiveResize().enabled());
+  CHECK(D::ProgressiveResize().describe() == "off");
+  CHECK(rn50.describe() == "160 px to epoch 65, then rising to 192 px at epoch 76 (multiples of 32)");
+  CHECK_THROWS_WITH(D::ProgressiveResize(192, 160, 0, 5).check(), SC_CONTAINS("from 192, to 160"));
+  CHECK_THROWS_WITH(D::ProgressiveResize(160, 192, 6, 5).check(), SC_CONTAINS("start_epoch 6, end_epoch 5"));
+  CHECK_THROWS_WITH(D::ProgressiveResize(160, 192, 0, 5).step(0).check(), SC_CONTAINS("step must be >= 1, got 0"));
+  CHECK_THROWS_WITH(D::StreamingLoaderOptions(32).progressive(D::ProgressiveResize(16, 8, 0, 1)).check(),
+                    SC_CONTAINS("ProgressiveResize") && SC_CONTAINS("from 16, to 8"));
+}
+
+TEST_CASE("StreamingLoader: progressive resizing sizes training batches by epoch, evaluation at image_size, resume",
+          "[data][streaming]") {
+  if (!D::has_turbojpeg()) SC_SKIP("no libjpeg-turbo in this build (libturbojpeg0-dev)");
+  sc_test::TempDir tmp("streaming-progressive");
+  jpeg_folder(tmp.path / "folder", 2, 5, 48, 64);
+  const auto source = std::make_shared<D::SampleSource>(D::folder_source(tmp.path / "folder"));
+  const auto opts = D::StreamingLoaderOptions(32)
+                        .progressive(D::ProgressiveResize(16, 24, 1, 3).step(4))
+                        .batches(D::DeviceLoaderOptions(4).seed(3))
+                        .workers(2)
+                        .prefetch(2);
+  CHECK_THAT(opts.describe(2, true), SC_CONTAINS("4 x 32 x 32 x 3 bytes"));  // the largest the loader makes
+  D::StreamingLoader train(source, opts);
+  const std::vector<std::int64_t> sizes = {16, 16, 20, 24, 24};  // epochs 0-4: 16 to epoch 1, 20, 24 from epoch 3
+  for (std::int64_t e = 0; e < 5; ++e) {
+    train.start_epoch();
+    for (std::int64_t i = 0; i < train.size(); ++i) {
+      const auto s = sizes[static_cast<std::size_t>(e)];
+      CHECK(train.get(i).input.sizes() == at::IntArrayRef({i + 1 < train.size() ? 4 : 2, 3, s, s}));
+    }
+    CHECK(train.ordered().get(0).input.sizes() == at::IntArrayRef({4, 3, 32, 32}));  // evaluation: image_size
+  }
+  CHECK(train.gather(std::vector<std::int64_t>{0, 1}).input.size(2) == 32);
+  // A loader restored to epoch 2 decodes epoch 2's size and the same pixels.
+  D::StreamingLoader a(source, opts), b(source, opts);
+  for (int e = 0; e < 3; ++e) a.start_epoch();
+  torch::serialize::OutputArchive saved;
+  a.save(saved);
+  std::ostringstream bytes;
+  saved.save_to(bytes);
+  torch::serialize::InputArchive in;
+  const auto text = bytes.str();
+  in.load_from(text.data(), text.size());
+  b.load(in);
+  CHECK(b.get(0).input.size(2) == 20);
+  CHECK(at::equal(b.get(1).input, a.get(1).input));
+}
+
+TEST_CASE("read_image_center_crop: an image file as the streamed evaluation sees it, bit for bit, errors naming it",
+          "[data][streaming]") {
+  if (!D::has_turbojpeg()) SC_SKIP("no libjpeg-turbo in this build (libturbojpeg0-dev)");
+  sc_test::TempDir tmp("center-crop-image");
+  jpeg_folder(tmp.path / "folder", 2, 3, 90, 60);  // tall: 90 x 60, shrunk by 2 in the DCT domain for 24 px
+  const auto source = std::make_shared<D::SampleSource>(D::folder_source(tmp.path / "folder"));
+  for (const bool dct : {true, false}) {
+    const D::StreamingLoader eval(source, D::StreamingLoaderOptions(24).augment(false).dct_scaling(dct).workers(1));
+    const auto want = eval.images(at::arange(source->size(), at::kLong));
+    for (std::int64_t i = 0; i < source->size(); ++i) {
+      const auto got = D::read_image_center_crop(source->files[static_cast<std::size_t>(i)], 24, 0, dct);
+      CHECK(got.sizes() == at::IntArrayRef({3, 24, 24}));
+      CHECK(at::equal(got, want[i]));
+    }
+  }
+  const auto file = source->files[0];
+  CHECK(D::read_image_center_crop(file, 24, 40).sizes() == at::IntArrayRef({3, 24, 24}));
+  CHECK_THROWS_WITH(D::read_image_center_crop(file, 24, 20), SC_CONTAINS("resize (20) must be >= size (24)"));
+  CHECK_THROWS_WITH(D::read_image_center_crop(tmp.path / "none.jpg", 24), SC_CONTAINS("none.jpg not found"));
+  write_file(tmp.path / "text.jpg", "hello");
+  CHECK_THROWS_WITH(D::read_image_center_crop(tmp.path / "text.jpg", 24),
+                    SC_CONTAINS("text.jpg is not a JPEG, PNG or BMP image"));
 }

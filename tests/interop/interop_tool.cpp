@@ -4,12 +4,17 @@
 //                                               of WIDTH with random weights and BN statistics), images/*.png (two
 //                                               of them 48x40, resized on reading), expected.csv (what predict must
 //                                               say for each image), batch.pt {x, logits} for Python to compare
+//   superconv_interop_tool make-resnet-run DIR  a run folder of a resnet18 (4 classes, random weights) whose card
+//                                               says Resize + CenterCrop to 32 px: images/*.jpg|png of other sizes
+//                                               and expected.csv, the model's own predictions on those crops
 //   superconv_interop_tool check MODEL BATCH WIDTH   loads a state dict saved by Python into a CustomResNet of WIDTH
 //                                               (logit scale 0.125), runs BATCH's x, compares with its logits (1e-5)
 //   superconv_interop_tool resnet-make ARCH CLASSES DIR   a ResNet (torchvision's names) with random weights and BN
 //                                               statistics: DIR/model.pt and DIR/batch.pt {x, logits} for torchvision
 //   superconv_interop_tool resnet-check ARCH CLASSES MODEL BATCH   loads torchvision's state dict into our ARCH,
 //                                               runs BATCH's x, compares with its logits (1e-5)
+#include <superconv/data/center_crop_image.hpp>
+#include <superconv/data/image_decode.hpp>
 #include <superconv/data/image_io.hpp>
 #include <superconv/io/model_card.hpp>
 #include <superconv/nn/custom_resnet.hpp>
@@ -101,6 +106,49 @@ int make_run(const fs::path& dir, std::int64_t width) {
   return 0;
 }
 
+// A resnet18 run folder whose card crops as a streamed evaluation does; predict must say expected.csv.
+int make_resnet_run(const fs::path& dir) {
+  torch::manual_seed(18);
+  sc::io::ModelCard card = card_of(64);
+  card.architecture = "resnet18", card.num_classes = 4, card.classes = {"cat", "dog", "fox", "owl"};
+  card.resize = "center_crop";  // resize_size 0: 37 px, then the centred 32 x 32
+  sc::nn::ResNet model(sc::nn::resnet_options("resnet18", 4));
+  model->eval();
+  sc::io::write_json(dir / "config.json", {{"model", card}, {"hyperparameters", {{"arch", "resnet18"}}}});
+  std::vector<at::Tensor> fed;
+  std::ofstream expected(dir / "expected.csv");
+  expected << "file,predicted_index\n";
+  fs::create_directories(dir / "images");
+  for (int i = 0; i < 6; ++i) {  // 60x45 JPEGs, 40x70 PNGs
+    const std::int64_t h = i % 2 ? 40 : 60, w = i % 2 ? 70 : 45;
+    auto img = at::upsample_bilinear2d(at::rand({1, 3, h / 5, w / 5}), {h, w}, false)[0].mul(255).to(at::kByte);
+    const auto hwc = img.permute({1, 2, 0}).contiguous();
+    const auto name = fmt::format(i % 2 ? "img{}.png" : "img{}.jpg", i);
+    if (i % 2) {
+      sc::viz::write_png(dir / "images" / name, hwc.data_ptr<std::uint8_t>(), static_cast<int>(w), static_cast<int>(h));
+    } else {
+      std::ofstream(dir / "images" / name, std::ios::binary)
+          << sc::data::encode_jpeg(hwc.data_ptr<std::uint8_t>(), static_cast<int>(h), static_cast<int>(w), 92);
+    }
+    fed.push_back(sc::data::read_image_center_crop(dir / "images" / name, 32));
+  }
+  const auto x = normalise(at::stack(fed), card);
+  at::Tensor logits;
+  {
+    at::NoGradGuard no_grad;
+    const auto pooled = model->features(x).mean({2, 3});  // centred logits, as make_run's
+    model->fc->bias.copy_(-at::matmul(pooled.mean(0), model->fc->weight.t()));
+    logits = model(x);
+  }
+  sc::nn::save_state_dict(*model, dir / "model.pt");
+  const auto pred = logits.argmax(1);
+  for (int i = 0; i < 6; ++i) {
+    expected << fmt::format(i % 2 ? "img{}.png,{}\n" : "img{}.jpg,{}\n", i, pred[i].item<std::int64_t>());
+  }
+  std::cout << "wrote " << dir.string() << " (resnet18)\n";
+  return 0;
+}
+
 // Loads `model_file` into `model` (eval mode), runs BATCH's x and compares with its logits: 0 within 1e-5, else 1.
 template <typename Model>
 int compare_logits(Model& model, const fs::path& model_file, const fs::path& batch_file, const std::string& what) {
@@ -164,6 +212,7 @@ int main(int argc, char** argv) {
   try {
     const std::string cmd = argc > 1 ? argv[1] : "";
     if (cmd == "make-run" && argc == 4) return make_run(argv[2], std::stoll(argv[3]));
+    if (cmd == "make-resnet-run" && argc == 3) return make_resnet_run(argv[2]);
     if (cmd == "check" && argc == 5) return check(argv[2], argv[3], std::stoll(argv[4]));
     if (cmd == "resnet-make" && argc == 5) return resnet_make(argv[2], std::stoll(argv[3]), argv[4]);
     if (cmd == "resnet-check" && argc == 6) return resnet_check(argv[2], std::stoll(argv[3]), argv[4], argv[5]);

@@ -25,6 +25,18 @@ TEST_CASE("ModelCard: JSON both ways, defaults for optional fields", "[io][model
   CHECK(minimal.in_channels == 3);
   CHECK(minimal.logit_scale == 1.0);
   CHECK(minimal.mean.empty());
+  CHECK(minimal.resize == "stb");
+  CHECK(minimal.resize_size == 0);
+  // A torchvision ResNet with torchvision's evaluation crop (imagenet_resnet's card): no width needed.
+  const auto resnet = model_card_from_json(Json{{"architecture", "resnet50"},
+                                                {"num_classes", 5},
+                                                {"image_height", 224},
+                                                {"image_width", 224},
+                                                {"resize", "center_crop"},
+                                                {"resize_size", 256}});
+  CHECK(resnet.architecture == "resnet50");
+  CHECK(resnet.resize_size == 256);
+  CHECK(Json(resnet).get<ModelCard>().resize == "center_crop");
 }
 
 TEST_CASE("ModelCard: a bad card is an error naming the file, the field and the value", "[io][model_card]") {
@@ -37,7 +49,12 @@ TEST_CASE("ModelCard: a bad card is an error naming the file, the field and the 
   CHECK_THROWS_WITH(model_card_from_json(with("width", 0), "run/config.json"),
                     SC_CONTAINS("run/config.json: model card: width must be > 0, got 0"));
   CHECK_THROWS_WITH(model_card_from_json(with("architecture", "vit"), "c.json"),
-                    SC_CONTAINS("architecture must be \"custom_resnet\" or \"airbench\", got \"vit\""));
+                    SC_CONTAINS("architecture must be \"custom_resnet\", \"airbench\" or a torchvision ResNet") &&
+                        SC_CONTAINS("got \"vit\""));
+  CHECK_THROWS_WITH(model_card_from_json(with("resize", "bicubic"), "c.json"),
+                    SC_CONTAINS("resize must be \"stb\" or \"center_crop\", got \"bicubic\""));
+  CHECK_THROWS_WITH(model_card_from_json(with("resize_size", 20), "c.json"),
+                    SC_CONTAINS("resize_size must be 0 or at least the image size (32x32), got 20"));
   CHECK_THROWS_WITH(model_card_from_json(with("architecture", "airbench"), "c.json"),
                     SC_CONTAINS("airbench needs 3 widths, got 0"));
   CHECK_THROWS_WITH(model_card_from_json(with("width", "wide"), "c.json"),

@@ -10,6 +10,7 @@
 
 #include <c10/util/Exception.h>
 
+#include <algorithm>
 #include <climits>
 #include <cstdint>
 #include <string>
@@ -69,6 +70,22 @@ inline RgbImage decode_rgb(const std::string& bytes, bool jpeg, int shrink = 1) 
   RgbImage out;
   decode_rgb_into(bytes, jpeg, shrink, out);
   return out;
+}
+
+/// Decodes image `bytes` and resamples `box` of it (source pixels) to s x s RGB into `out` (s * s * 3 bytes), as
+/// Pillow's antialiased bilinear resize of that box: a JPEG shrunk in the DCT domain first when `dct_scaling` is on
+/// and the box still covers s x s pixels at the smaller size. Returns "" or the reason it failed (the caller names
+/// the file). Never throws; no ATen: the streaming path's decoding threads call it, each with its own pixel buffer.
+inline std::string decode_box(const std::string& bytes, bool jpeg, const Box& box, int s, bool dct_scaling,
+                              std::uint8_t* out) {
+  thread_local RgbImage img;  // the thread's pixel buffer, reused
+  decode_rgb_into(bytes, jpeg, dct_scaling ? jpeg_shrink_for(box, s, s) : 1, img);
+  if (!img.error.empty()) return img.error;
+  const double f = static_cast<double>(img.shrink);
+  const Box scaled{box.x0 / f, box.y0 / f, std::min(box.x1 / f, static_cast<double>(img.width)),
+                   std::min(box.y1 / f, static_cast<double>(img.height))};
+  resample(img.hwc.data(), img.height, img.width, 3, scaled, s, s, out);
+  return {};
 }
 
 /// Encodes interleaved RGB pixels as a JPEG of `quality` (1-100; 4:2:0 chroma as PIL's default) with libjpeg-turbo

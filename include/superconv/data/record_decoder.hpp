@@ -26,13 +26,14 @@
 namespace superconv {
 namespace data {
 
-/// Decodes record `index` of `source` as `options` say for epoch `epoch` into `out` (image_size x image_size x 3
-/// bytes, RGB). The crop and the flip are drawn from SplitMix::for_record(seed, epoch, index): the same on any thread
-/// and in any run. Returns "" or what went wrong, naming the file and member; never throws (no ATen: any thread).
+/// Decodes record `index` of `source` as `options` say for epoch `epoch` into `out` (S x S x 3 bytes, RGB; S is
+/// options.image_size_at(epoch)). The crop and the flip are drawn from SplitMix::for_record(seed, epoch, index): the
+/// same on any thread and in any run. Returns "" or what went wrong, naming the file and member; never throws (no ATen:
+/// any thread).
 inline std::string decode_record(const SampleSource& source, std::int64_t index, const StreamingLoaderOptions& options,
                                  std::int64_t epoch, std::uint8_t* out) {
   const auto& r = source.records[static_cast<std::size_t>(index)];
-  const auto s = static_cast<int>(options.image_size());
+  const auto s = static_cast<int>(options.image_size_at(epoch));
   try {
     const auto bytes = read_member(source.files[r.file], r.offset, r.size, r.member);
     int h = 0, w = 0;
@@ -40,14 +41,8 @@ inline std::string decode_record(const SampleSource& source, std::int64_t index,
     auto gen = SplitMix::for_record(options.batches().seed(), epoch, index);
     const auto box = options.augment() ? random_resized_crop(h, w, options.crop(), gen)
                                        : resize_center_crop(h, w, options.resize_or_default(), s);
-    const int shrink = r.jpeg && options.dct_scaling() ? jpeg_shrink_for(box, s, s) : 1;
-    thread_local RgbImage img;  // the thread's pixel buffer, reused
-    decode_rgb_into(bytes, r.jpeg, shrink, img);
-    if (!img.error.empty()) return source.where(r) + ": " + img.error;
-    const double f = static_cast<double>(img.shrink);
-    const Box scaled{box.x0 / f, box.y0 / f, std::min(box.x1 / f, static_cast<double>(img.width)),
-                     std::min(box.y1 / f, static_cast<double>(img.height))};
-    resample(img.hwc.data(), img.height, img.width, 3, scaled, s, s, out);
+    const auto why = decode_box(bytes, r.jpeg, box, s, options.dct_scaling(), out);  // DCT shrink: JPEG bytes only
+    if (!why.empty()) return source.where(r) + ": " + why;
     if (options.augment() && options.flip() && (gen.next() & 1)) {
       for (int y = 0; y < s; ++y) {
         auto* row = out + static_cast<std::size_t>(y) * s * 3;

@@ -75,7 +75,8 @@ class StreamingLoader {
   std::int64_t num_samples() const { return core_->source->size(); }
   std::int64_t epoch() const { return core_->epoch; }
 
-  /// Batch `i` of the current epoch: normalised images [B, 3, S, S] on the device, targets, record indices.
+  /// Batch `i` of the current epoch: normalised images [B, 3, S, S] on the device (S: the options' image_size_at the
+  /// epoch), targets, record indices.
   Batch get(std::int64_t i) {
     TORCH_CHECK(i >= 0 && i < size(), "StreamingLoader: batch index ", i, " out of range [0, ", size(), ")");
     auto got = prefetcher_->take(i);
@@ -232,7 +233,7 @@ class StreamingLoader {
   }
   void reset_prefetcher() {
     const bool pin = core_->options.batches().device().is_cuda();
-    const auto s = core_->options.image_size();
+    const auto s = core_->options.image_size_at(core_->epoch);  // the epoch's (the workers stop when it changes)
     prefetcher_->reset(
         core_->order.batches(),
         [core = core_.get(), pin, s](std::int64_t b) {
@@ -245,7 +246,7 @@ class StreamingLoader {
         },
         [core = core_.get()](std::int64_t b) { return core->order.batch_length(b); },
         [core = core_.get()](std::int64_t, std::int64_t item, Slots& slots) {
-          const auto s = static_cast<std::size_t>(core->options.image_size());
+          const auto s = static_cast<std::size_t>(core->options.image_size_at(core->epoch));
           return decode_record(*core->source, slots.records[static_cast<std::size_t>(item)], core->options,
                                std::max<std::int64_t>(core->epoch, 0),
                                slots.data + static_cast<std::size_t>(item) * s * s * 3);

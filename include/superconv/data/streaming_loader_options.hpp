@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: MIT
-// StreamingLoader's options: the output size, the batches (as DeviceLoader's), training augmentation or evaluation
-// crop with torchvision's semantics, decoding threads, prefetch depth, DCT scaling, what to do with a bad record.
+// StreamingLoader's options: the output size (progressive resizing for training), the batches (as DeviceLoader's),
+// training augmentation or evaluation crop with torchvision's semantics, decoding threads, prefetch depth, DCT
+// scaling, what to do with a bad record.
 #pragma once
 
 #include <superconv/data/crop_box.hpp>
 #include <superconv/data/device_loader_options.hpp>
+#include <superconv/data/progressive_resize.hpp>
 
 #include <c10/util/Exception.h>
 #include <fmt/format.h>
 #include <torch/arg.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 
@@ -20,8 +23,10 @@ namespace data {
 /// `StreamingLoaderOptions(224).batches(DeviceLoaderOptions(256).device(dev).mean(m).std(s)).workers(8)`
 struct StreamingLoaderOptions {
   /* implicit */ StreamingLoaderOptions(std::int64_t image_size = 224) : image_size_(image_size) {}
-  /// The batches' images are image_size x image_size.
+  /// The batches' images are image_size x image_size (training ones: see `progressive`).
   TORCH_ARG(std::int64_t, image_size);
+  /// Training images sized by epoch (image_size_at), evaluation ones (ordered(), augment false) at image_size.
+  TORCH_ARG(ProgressiveResize, progressive);
   /// Batch size, shuffle, drop_last, seed, device, normalisation, dtype, channels_last and rank/world_size, as a
   /// DeviceLoader's (data/device_loader_options.hpp).
   TORCH_ARG(DeviceLoaderOptions, batches) = DeviceLoaderOptions(256);
@@ -55,12 +60,18 @@ struct StreamingLoaderOptions {
     TORCH_CHECK(workers_ >= 0, "StreamingLoader: workers must be >= 0 (0: all usable CPUs), got ", workers_);
     TORCH_CHECK(prefetch_ >= 1, "StreamingLoader: prefetch must be >= 1, got ", prefetch_);
     crop_.check();
+    progressive_.check();
     batches_.check(3);
+  }
+  /// The images' size in epoch `epoch`: progressive's for training batches when it is on, image_size otherwise.
+  std::int64_t image_size_at(std::int64_t epoch) const {
+    return augment_ && progressive_.enabled() ? progressive_.size_at(std::max<std::int64_t>(epoch, 0)) : image_size_;
   }
   /// The decoding threads, the prefetch and the memory that bounds, e.g. "8 decoding threads (libjpeg-turbo), 4
   /// batches ahead (4 x 256 x 224 x 224 x 3 bytes = 154 MB pinned)".
   std::string describe(int workers, bool turbojpeg) const {
-    const auto s = image_size_, b = static_cast<std::int64_t>(batches_.batch_size());
+    const auto s = augment_ && progressive_.enabled() ? std::max(image_size_, progressive_.to()) : image_size_;
+    const auto b = static_cast<std::int64_t>(batches_.batch_size());
     const double mb = static_cast<double>(prefetch_ * b * s * s * 3) / 1e6;
     return fmt::format("{} decoding threads ({}), {} batches ahead ({} x {} x {} x {} x 3 bytes = {:.0f} MB{})",
                        workers, turbojpeg ? "libjpeg-turbo" : "stb_image", prefetch_, prefetch_, b, s, s, mb,

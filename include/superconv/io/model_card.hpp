@@ -4,9 +4,11 @@
 #pragma once
 
 #include <superconv/io/json.hpp>
+#include <superconv/nn/resnet.hpp>
 
 #include <c10/util/Exception.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -22,8 +24,8 @@ namespace io {
 ///   "image_width": 32, "logit_scale": 0.125, "classes": ["airplane", ...], "mean": [0.4914, ...],
 ///   "std": [0.247, ...], "resize": "stb", "weights": "model.pt"}`
 struct ModelCard {
-  /// The network: "custom_resnet" (nn::CustomResNet; examples/python/custom_resnet.py in PyTorch) or "airbench"
-  /// (nn::AirbenchNet, cifar10_speedrun's).
+  /// The network: "custom_resnet" (nn::CustomResNet; examples/python/custom_resnet.py in PyTorch), "airbench"
+  /// (nn::AirbenchNet, cifar10_speedrun's) or a torchvision ResNet by its name ("resnet50": nn::resnet).
   std::string architecture = "custom_resnet";
   /// Channels of the prep layer (nn::CustomResNetOptions::width); custom_resnet only.
   std::int64_t width = 64;
@@ -39,8 +41,11 @@ struct ModelCard {
   std::vector<std::string> classes;
   /// Per-channel mean and std in [0, 1] units: a pixel p (0-255) is fed as (p / 255 - mean) / std. Empty: p / 255.
   std::vector<double> mean, std;
-  /// How images of another size are resized: "stb" (stb_image_resize's default filter, as data::resize_image).
+  /// How images of another size are brought to it: "stb" (stb_image_resize's default filter, as data::resize_image)
+  /// or "center_crop" (torchvision's Resize(resize_size) + CenterCrop(image size), as a streamed evaluation crops).
   std::string resize = "stb";
+  /// center_crop: the shorter side before the crop; 0: the image size / 0.875 (256 for 224).
+  std::int64_t resize_size = 0;
   /// The weights file, relative to the card's folder.
   std::string weights = "model.pt";
 };
@@ -48,8 +53,11 @@ struct ModelCard {
 /// Checks a card; errors name `source` (the file it came from), the field and the value.
 inline void validate(const ModelCard& c, const std::filesystem::path& source = {}) {
   const auto where = source.empty() ? std::string("model card") : source.string() + ": model card";
-  TORCH_CHECK(c.architecture == "custom_resnet" || c.architecture == "airbench", where,
-              ": architecture must be \"custom_resnet\" or \"airbench\", got \"", c.architecture, "\"");
+  const auto& resnets = nn::resnet_architectures();
+  const bool resnet = std::find(resnets.begin(), resnets.end(), c.architecture) != resnets.end();
+  TORCH_CHECK(c.architecture == "custom_resnet" || c.architecture == "airbench" || resnet, where,
+              ": architecture must be \"custom_resnet\", \"airbench\" or a torchvision ResNet (resnet18, resnet50, ",
+              "...), got \"", c.architecture, "\"");
   TORCH_CHECK(c.width > 0, where, ": width must be > 0, got ", c.width);
   TORCH_CHECK(c.architecture != "airbench" || c.widths.size() == 3, where, ": airbench needs 3 widths, got ",
               c.widths.size());
@@ -68,7 +76,14 @@ inline void validate(const ModelCard& c, const std::filesystem::path& source = {
       c.std.size());
   for (double s : c.std) TORCH_CHECK(s > 0 && std::isfinite(s), where, ": std values must be finite and > 0, got ", s);
   for (double m : c.mean) TORCH_CHECK(std::isfinite(m), where, ": mean values must be finite, got ", m);
-  TORCH_CHECK(c.resize == "stb", where, ": resize must be \"stb\", got \"", c.resize, "\"");
+  TORCH_CHECK(c.resize == "stb" || c.resize == "center_crop", where,
+              ": resize must be \"stb\" or \"center_crop\", got \"", c.resize, "\"");
+  TORCH_CHECK(c.resize != "center_crop" || (c.image_height == c.image_width && c.in_channels == 3), where,
+              ": center_crop makes square RGB images, got ", c.image_height, "x", c.image_width, " with ",
+              c.in_channels, " channel(s)");
+  TORCH_CHECK(c.resize_size == 0 || (c.resize_size >= c.image_height && c.resize_size >= c.image_width), where,
+              ": resize_size must be 0 or at least the image size (", c.image_height, "x", c.image_width, "), got ",
+              c.resize_size);
   TORCH_CHECK(!c.weights.empty(), where, ": weights must name a file");
 }
 
@@ -91,6 +106,7 @@ inline void to_json(Json& j, const ModelCard& c) {
            {"mean", c.mean},
            {"std", c.std},
            {"resize", c.resize},
+           {"resize_size", c.resize_size},
            {"weights", c.weights}};
 }
 
@@ -115,6 +131,7 @@ inline ModelCard model_card_from_json(const Json& j, const std::filesystem::path
   opt("mean", c.mean);
   opt("std", c.std);
   opt("resize", c.resize);
+  opt("resize_size", c.resize_size);
   opt("weights", c.weights);
   validate(c, source);
   return c;
