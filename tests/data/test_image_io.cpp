@@ -151,6 +151,34 @@ TEST_CASE("The decoder follows the bytes, not the name: one JPEG decodes alike t
   CHECK(grey_alpha[1].eq(255).all().item<bool>());
 }
 
+TEST_CASE("A header declaring more than 2^28 pixels is refused before any memory is taken", "[data][image_io]") {
+  // A small JPEG and PNG whose headers are edited to say 30000 x 20000 (600 M pixels): a named error, no 1.8 GB buffer.
+  const auto rgb = pattern(16, 16, 3);
+  sc_test::TempDir tmp("image-io-huge");
+  REQUIRE(stbi_write_jpg((tmp.path / "a.jpg").string().c_str(), 16, 16, 3, rgb.data(), 90) != 0);
+  REQUIRE(stbi_write_png((tmp.path / "a.png").string().c_str(), 16, 16, 3, rgb.data(), 16 * 3) != 0);
+  auto read = [&](const char* name) {
+    std::ifstream in(tmp.path / name, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  std::string jpg = read("a.jpg"), png = read("a.png");
+  const auto sof = jpg.find("\xFF\xC0");  // baseline SOF0: length, precision, height, width
+  REQUIRE(sof != std::string::npos);
+  jpg.replace(sof + 5, 4, std::string("\x4E\x20\x75\x30", 4));             // height 20000, width 30000
+  png.replace(16, 8, std::string("\x00\x00\x75\x30\x00\x00\x4E\x20", 8));  // IHDR width 30000, height 20000
+  int h = 0, w = 0;
+  REQUIRE(sd::image_size(jpg, h, w));
+  CHECK((h == 20000 && w == 30000));
+  const auto img = sd::decode_rgb(jpg, true);
+  CHECK(img.hwc.empty());
+  CHECK_THAT(img.error, SC_CONTAINS("declares 30000 x 20000 pixels, more than the 268435456"));
+  std::ofstream(tmp.path / "huge.jpg", std::ios::binary) << jpg;
+  CHECK_THROWS_WITH(sd::read_image(tmp.path / "huge.jpg"), SC_CONTAINS("huge.jpg") && SC_CONTAINS("30000 x 20000"));
+  // stb_image refuses a PNG of more than 1 GiB itself, header first.
+  CHECK_FALSE(sd::image_size(png, h, w));
+  CHECK_THAT(sd::decode_rgb(png, false).error, SC_CONTAINS("too large"));
+}
+
 #ifdef SUPERCONV_WITH_TURBOJPEG
 TEST_CASE("A CMYK JPEG reads as RGB, R = C * K / 255 as stb_image converts it", "[data][image_io]") {
   // libjpeg-turbo gives CMYK (Adobe's inverted form) as it is stored; read_image converts it as stb_image does.

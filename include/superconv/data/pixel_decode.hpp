@@ -54,6 +54,11 @@ inline bool stb_can_parse(const unsigned char* p, std::size_t n) {
   return true;
 }
 
+/// The most pixels decode_pixels decodes: 2^28 (16384 x 16384, 1 GiB as RGBA), more than any camera's photo. A header
+/// that declares more is refused before any memory is taken (a few hundred crafted bytes would otherwise ask for tens
+/// of GiB, which libjpeg-turbo then fills).
+constexpr std::int64_t kMaxImagePixels = std::int64_t{1} << 28;
+
 /// The size of a JPEG, PNG or BMP from its header (no decoding); false when the bytes are none of them.
 inline bool pixel_size(const unsigned char* p, std::size_t n, int& height, int& width) {
   const std::size_t jpeg = jpeg_start(p, n);
@@ -77,6 +82,13 @@ inline bool decode_pixels(const unsigned char* p, std::size_t n, int channels, i
                           std::vector<std::uint8_t>& out, int& height, int& width, int& applied, std::string& error) {
   height = width = 0;
   applied = 1;
+  int declared_h = 0, declared_w = 0;
+  if (pixel_size(p, n, declared_h, declared_w) &&
+      static_cast<std::int64_t>(declared_h) * static_cast<std::int64_t>(declared_w) > kMaxImagePixels) {
+    error = "its header declares " + std::to_string(declared_w) + " x " + std::to_string(declared_h) +
+            " pixels, more than the " + std::to_string(kMaxImagePixels) + " (16384 x 16384) superconv decodes";
+    return false;
+  }
   const std::size_t jpeg = jpeg_start(p, n);
 #ifdef SUPERCONV_WITH_TURBOJPEG
   if (jpeg < n) {
