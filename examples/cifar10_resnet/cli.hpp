@@ -3,7 +3,8 @@
 
 #include <superconv/io/run_folder.hpp>
 
-#include "../common/options.hpp"  // number checks, on_off, given_keys, parse_command_line
+#include "../common/one_cycle_options.hpp"  // the LR range test and One Cycle options
+#include "../common/options.hpp"            // number checks, on_off, given_keys, parse_command_line
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -56,16 +57,7 @@ inline void add_options(CLI::App& app, Cli& c) {
       ->capture_default_str();
   app.add_option("--peak-epoch", h.peak_epoch, "epoch of the LR peak (default: 5/24 of --epochs)")->check(pos);
   app.add_option("--batch-size", h.batch_size, "images per batch")->check(pos)->capture_default_str();
-  app.add_option("--lr-max", h.lr_max, "peak LR (default: from the LR range test)")->check(pos);
-  app.add_option("--lr-min", h.lr_min, "first and last LR (default: --lr-max / --div-factor)")->check(pos);
-  app.add_option("--div-factor", h.div_factor, "lr-min = lr-max / div-factor")->check(in_range(1, 1e6));
-  app.add_option("--lr-suggestion", h.lr_suggestion, "range-test rule for --lr-max")
-      ->check(CLI::IsMember({"steepest", "valley", "min_loss"}));
-  app.add_option("--finder-iters", h.finder_iters, "LR range test: batches")->check(in_range(10, 100000));
-  app.add_option("--finder-start", h.finder_start, "LR range test: first LR")->check(pos);
-  app.add_option("--finder-end", h.finder_end, "LR range test: last LR")->check(pos);
-  app.add_option("--momentum-min", h.momentum_min, "momentum at the LR peak")->check(in_range(0, 1));
-  app.add_option("--momentum-max", h.momentum_max, "momentum at both ends")->check(in_range(0, 1));
+  add_one_cycle_options(app, h);  // --lr-max ... --momentum-max (common/one_cycle_options.hpp)
   app.add_option("--schedule-step", h.schedule_step, "batch|epoch")->check(CLI::IsMember({"batch", "epoch"}));
   app.add_option("--anneal", h.anneal, "linear|cos")->check(CLI::IsMember({"linear", "cos"}));
   app.add_option("--weight-decay", h.weight_decay, "SGD weight decay")->check(in_range(0, 1));
@@ -134,9 +126,7 @@ inline void settle(CLI::App& app, Cli& c) {
   if (c.schedule_only && h.lr_max <= 0) h.lr_max = 0.157;  // the reference run's peak
   if (h.lr_max > 0 && h.lr_min <= 0) h.lr_min = h.lr_max / h.div_factor;
   auto need = [](bool ok, const std::string& m) { ok ? void() : throw CLI::ValidationError(m); };
-  need(h.lr_min < h.lr_max || h.lr_max == 0,
-       fmt::format("--lr-min ({}) must be below --lr-max ({})", h.lr_min, h.lr_max));
-  need(h.lr_min == 0 || h.lr_max > 0, "--lr-min needs --lr-max (or neither: the LR range test finds both)");
+  check_one_cycle_options(h);
   need(h.epochs > 0 || !h.init_weights.empty(), "--epochs 0 (evaluate only) needs --init-weights");
   need(h.epochs > 0 || !c.schedule_only, "--schedule-only needs --epochs > 0");
   need(h.epochs == 0 || h.peak_epoch < h.epochs,
@@ -149,10 +139,6 @@ inline void settle(CLI::App& app, Cli& c) {
   need(h.stream != "on" || folder, "--stream on needs --dataset folder or shards");
   need(h.stream != "on" || !h.test_dir.empty(), "--stream on needs --test-dir (a streamed set is not split)");
   need(h.dataset == "cifar100" || h.labels == "fine", "--labels needs --dataset cifar100");
-  need(h.momentum_min <= h.momentum_max,
-       fmt::format("--momentum-min ({}) must not exceed --momentum-max ({})", h.momentum_min, h.momentum_max));
-  need(h.finder_start < h.finder_end,
-       fmt::format("--finder-start ({}) must be below --finder-end ({})", h.finder_start, h.finder_end));
   try {  // options that give no valid schedule (a phase of zero length) are a usage error too
     const auto records = h.train_limit > 0 ? h.train_limit : 50000;  // CIFAR's; a folder's is checked in run()
     if (h.lr_max > 0 && h.epochs > 0 && (!folder || h.train_limit > 0))

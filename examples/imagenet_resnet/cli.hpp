@@ -4,7 +4,8 @@
 #include <superconv/io/run_folder.hpp>
 #include <superconv/nn/resnet.hpp>
 
-#include "../common/options.hpp"  // number checks, on_off, given_keys, parse_command_line
+#include "../common/one_cycle_options.hpp"  // the LR range test and One Cycle options
+#include "../common/options.hpp"            // number checks, on_off, given_keys, parse_command_line
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -51,16 +52,7 @@ inline void add_options(CLI::App& app, Cli& c) {
       ->capture_default_str();
   app.add_option("--peak-epoch", h.peak_epoch, "epoch of the LR peak (default: 2/16 of --epochs)")->check(pos);
   app.add_option("--batch-size", h.batch_size, "images per batch")->check(pos)->capture_default_str();
-  app.add_option("--lr-max", h.lr_max, "peak LR (default: from the LR range test)")->check(pos);
-  app.add_option("--lr-min", h.lr_min, "first and last LR (default: --lr-max / --div-factor)")->check(pos);
-  app.add_option("--div-factor", h.div_factor, "lr-min = lr-max / div-factor")->check(in_range(1, 1e6));
-  app.add_option("--lr-suggestion", h.lr_suggestion, "range-test rule for --lr-max")
-      ->check(CLI::IsMember({"steepest", "valley", "min_loss"}));
-  app.add_option("--finder-iters", h.finder_iters, "LR range test: batches")->check(in_range(10, 100000));
-  app.add_option("--finder-start", h.finder_start, "LR range test: first LR")->check(pos);
-  app.add_option("--finder-end", h.finder_end, "LR range test: last LR")->check(pos);
-  app.add_option("--momentum-min", h.momentum_min, "momentum at the LR peak")->check(in_range(0, 1));
-  app.add_option("--momentum-max", h.momentum_max, "momentum at both ends")->check(in_range(0, 1));
+  add_one_cycle_options(app, h);  // --lr-max ... --momentum-max (common/one_cycle_options.hpp)
   app.add_option("--weight-decay", h.weight_decay, "SGD weight decay (not on BatchNorm and biases)")
       ->check(in_range(0, 1));
   app.add_option("--label-smoothing", h.label_smoothing, "label smoothing")->check(in_range(0, 0.99));
@@ -107,15 +99,9 @@ inline void settle(CLI::App& app, Cli& c) {
        fmt::format("--res-start ({}) must not exceed --res-end ({})", h.res_start, h.res_end));
   need(h.ramp_start <= h.ramp_end,
        fmt::format("--ramp-start ({}) must not exceed --ramp-end ({})", h.ramp_start, h.ramp_end));
-  need(h.lr_min < h.lr_max || h.lr_max == 0,
-       fmt::format("--lr-min ({}) must be below --lr-max ({})", h.lr_min, h.lr_max));
-  need(h.lr_min == 0 || h.lr_max > 0, "--lr-min needs --lr-max (or neither: the LR range test finds both)");
+  check_one_cycle_options(h);
   need(h.epochs > 0 || !h.init_weights.empty(), "--epochs 0 (evaluate only) needs --init-weights");
   need(h.epochs == 0 || h.peak_epoch < h.epochs,
        fmt::format("--peak-epoch ({}) must be below --epochs ({})", h.peak_epoch, h.epochs));
-  need(h.momentum_min <= h.momentum_max,
-       fmt::format("--momentum-min ({}) must not exceed --momentum-max ({})", h.momentum_min, h.momentum_max));
-  need(h.finder_start < h.finder_end,
-       fmt::format("--finder-start ({}) must be below --finder-end ({})", h.finder_start, h.finder_end));
   if (c.out.empty()) c.out = sc::io::timestamped_folder("runs").string();
 }
